@@ -1,0 +1,112 @@
+"""The plain data types that flow through the pipeline, in one direction.
+
+ingest -> RawDocument -> extract -> Article -> dedup -> cluster -> Event
+-> summarize (Sentence) -> facts (TimelineEntry) -> store -> cli.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """Bytes as they arrived, kept so that everything can be reprocessed."""
+
+    origin: str  # path or URL, as the user gave it
+    kind: str  # "html", "text", "jsonl" or "feed"
+    data: bytes
+
+    @property
+    def id(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class Article:
+    """One news article after extraction: clean text plus metadata."""
+
+    id: str
+    text: str
+    title: str = ""
+    url: str = ""
+    source: str = ""  # outlet or site name
+    published: datetime | None = None
+    author: str = ""
+    language: str = ""
+    document_id: str = ""  # the RawDocument it came from
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of an article, with everything needed to cite it."""
+
+    text: str
+    article_id: str
+    position: int  # index of the sentence within its article, from 0
+    source: str = ""
+    url: str = ""
+    published: datetime | None = None
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """A dated happening in an event, with the article that reports it."""
+
+    date: datetime
+    text: str
+    article_id: str
+
+
+@dataclass
+class Event:
+    """One specific happening and the articles that report it."""
+
+    id: str
+    articles: list[Article]
+    headline: str = ""
+    summary: list[Sentence] = field(default_factory=list)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+
+    @property
+    def sources(self) -> list[str]:
+        """Distinct outlets, in order of first appearance."""
+        return list(dict.fromkeys(a.source for a in self.articles if a.source))
+
+    @property
+    def first_published(self) -> datetime | None:
+        dates = [a.published for a in self.articles if a.published]
+        return min(dates) if dates else None
+
+    @property
+    def last_published(self) -> datetime | None:
+        dates = [a.published for a in self.articles if a.published]
+        return max(dates) if dates else None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An item that was not ingested, and why."""
+
+    item: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.reason}"
+
+
+@dataclass
+class IngestReport:
+    """The tally of one ingest run."""
+
+    new: int = 0
+    duplicate: int = 0
+    failed: list[Failure] = field(default_factory=list)
+    skipped: list[Failure] = field(default_factory=list)
+    events: int = 0
