@@ -6,7 +6,6 @@ import json
 import logging
 import sys
 import tempfile
-import time
 from importlib import resources
 from pathlib import Path
 
@@ -134,11 +133,15 @@ def _read_articles(given: str, settings: Settings) -> list[Article]:
     return extraction.articles
 
 
+@main.group()
+def evaluate() -> None:
+    """Score a stage against gold data (datasets are read where they lie, e.g. ../shared/eval)."""
+
+
 @main.command()
 @click.option("--db", default=None, help="Keep the demo's store in this file  [default: a temporary one]")
 def demo(db: str | None) -> None:
     """The main job on the bundled examples: ingest, cluster, summarise, print."""
-    started = time.perf_counter()
     with (
         tempfile.TemporaryDirectory() as scratch,
         resources.as_file(resources.files("storyline") / "examples") as examples,
@@ -148,7 +151,6 @@ def demo(db: str | None) -> None:
             report = ingest_paths(sorted(examples.glob("*.txt")), store, settings, on_failure=_warn)
             click.echo(f"Ingested the bundled examples: {_tally(report)}\n")
             _print_events(store, "text")
-    click.echo(f"\n(done in {time.perf_counter() - started:.1f} s)")
 
 
 def run() -> None:
