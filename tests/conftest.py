@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -40,3 +41,34 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
 def write_jsonl(path: Path, records: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     return path
+
+
+POSTGRES_ENV = "STORYLINE_TEST_POSTGRES"
+DEFAULT_POSTGRES = "postgresql://storyline:storyline@127.0.0.1:5432/storyline"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards.
+
+    ``$STORYLINE_TEST_POSTGRES`` names a server (.ci/run sets it): then a missing server fails the
+    test. Without it, a local server with the default role is tried, and its absence skips.
+    """
+    import psycopg
+
+    configured = os.environ.get(POSTGRES_ENV)
+    admin_dsn = configured or DEFAULT_POSTGRES
+    try:
+        admin = psycopg.connect(admin_dsn, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        if configured:
+            pytest.fail(f"${POSTGRES_ENV}={configured} is set but PostgreSQL does not answer: {exc}")
+        pytest.skip(f"no PostgreSQL server at {DEFAULT_POSTGRES} (set ${POSTGRES_ENV} to test against one)")
+    name = f"storyline_test_{os.getpid()}_{os.urandom(4).hex()}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        base = admin_dsn.rsplit("/", 1)[0]
+        try:
+            yield f"{base}/{name}"
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

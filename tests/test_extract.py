@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from storyline.errors import InputError
-from storyline.extract import extract, parse_date
+from storyline.extract import canonical_url, extract, parse_date, without_inert_markup
 from storyline.ingest import find_inputs, read_document
 
 DATA = Path(__file__).parent / "data"
@@ -132,3 +132,28 @@ def test_dates_are_normalised_to_utc(value, expected):
 def test_unreadable_date_raises_value_error():
     with pytest.raises(ValueError):
         parse_date("yesterday-ish")
+
+
+def test_canonical_urls_drop_tracking_parameters_and_fragments():
+    assert (
+        canonical_url("HTTPS://News.Example.com:443/a/story?utm_source=rss&id=7#comments")
+        == "https://news.example.com/a/story?id=7"
+    )
+    assert canonical_url("") == "" and canonical_url("urn:x") == "urn:x"
+
+
+def test_html_language_comes_from_the_page():
+    article = extract(read_document(DATA / "page.html")).articles[0]
+    assert article.language == "en"
+
+
+def test_inert_markup_is_dropped_but_json_ld_metadata_kept():
+    page = (
+        b'<p>a</p><SCRIPT src="x.js">var s = "<p>not text</p>";</script><!-- note --><style>p{}</style>'
+        b'<script type="application/ld+json">{"@type": "NewsArticle"}</script><svg><text>logo</text></svg><p>b</p>'
+    )
+    assert without_inert_markup(page) == (
+        b'<p>a</p><script type="application/ld+json">{"@type": "NewsArticle"}</script><p>b</p>'
+    )
+    unclosed = b"<p>keep</p><script>never closed <p>x</p>"
+    assert without_inert_markup(unclosed) == unclosed

@@ -1,20 +1,29 @@
-import sqlite3
+"""The store on every database it supports: each test runs on SQLite and on PostgreSQL."""
+
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from storyline.errors import StoreError
 from storyline.model import Article, Event, RawDocument, Sentence, TimelineEntry
-from storyline.store import SCHEMA_VERSION, Store
+from storyline.store import SCHEMA_VERSION, EventQuery, Store, database_url
 
 
-def _article(n: int, text: str | None = None) -> Article:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "test.db")
+    return request.getfixturevalue("postgres_url")
+
+
+def _article(n: int, text: str | None = None, source: str = "Example Wire") -> Article:
     return Article(
         id=f"a{n}",
         text=text or f"Article number {n} reports something distinct about event {n}.",
         title=f"Title {n}",
-        source="Example Wire",
+        source=source,
         published=datetime(2020, 1, n, tzinfo=UTC),
     )
 
@@ -24,16 +33,14 @@ def test_new_database_is_migrated_to_the_current_version(db):
         assert store.schema_version() == SCHEMA_VERSION
     with Store(db) as store:  # reopening applies nothing twice
         assert store.schema_version() == SCHEMA_VERSION
-    tables = {row[0] for row in sqlite3.connect(db).execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        tables = set(inspect(store.engine).get_table_names())
     assert {"documents", "articles", "events", "event_articles", "summary_sentences", "timeline_entries"} <= tables
+    assert {"api_keys", "jobs"} <= tables
 
 
 def test_database_from_a_newer_storyline_is_refused(db):
-    Store(db).close()
-    conn = sqlite3.connect(db)
-    conn.execute("INSERT INTO schema_migrations VALUES (?, 'later')", (SCHEMA_VERSION + 1,))
-    conn.commit()
-    conn.close()
+    with Store(db) as store, store.engine.begin() as conn:
+        conn.execute(text("INSERT INTO schema_migrations VALUES (:v, 'later')"), {"v": SCHEMA_VERSION + 1})
     with pytest.raises(StoreError, match="newer"):
         Store(db)
 
@@ -41,6 +48,18 @@ def test_database_from_a_newer_storyline_is_refused(db):
 def test_unopenable_database_is_a_store_error(tmp_path):
     with pytest.raises(StoreError, match="cannot open"):
         Store(str(tmp_path / "no-such-dir" / "x.db"))
+
+
+def test_unreachable_postgresql_is_a_store_error():
+    with pytest.raises(StoreError, match="cannot open"):
+        Store("postgresql://nobody:wrong@127.0.0.1:1/none?connect_timeout=2")
+
+
+def test_postgresql_urls_use_psycopg_3():
+    assert database_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert database_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert database_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert database_url("x.db") == "sqlite:///x.db"
 
 
 def test_add_document_is_idempotent_and_catches_copies(db):
@@ -59,13 +78,16 @@ def test_articles_come_back_in_time_order_with_metadata(db):
     with Store(db) as store:
         store.add_document(doc, [_article(3), _article(1), _article(2)])
         articles = store.articles()
+        assert store.article("a2") == articles[1]
+        assert store.article("missing") is None
     assert [a.id for a in articles] == ["a1", "a2", "a3"]
     assert articles[0].published == datetime(2020, 1, 1, tzinfo=UTC)
     assert articles[0].document_id == doc.id
 
 
 def test_raw_document_is_kept_for_reprocessing(db):
-    data = "<html><body><p>Ünïcode page</p></body></html>".encode() * 50
+    # every byte value, so a text column or an encoding step anywhere would show
+    data = bytes(range(256)) + "<html><body><p>Ünïcode page</p></body></html>".encode() * 50
     doc = RawDocument(origin="page.html", kind="html", data=data)
     with Store(db) as store:
         store.add_document(doc, [_article(1)])
@@ -99,8 +121,98 @@ def test_events_round_trip(db):
         store.replace_events([event])
         store.replace_events([event])  # replacing is whole: no leftovers, no conflicts
         [loaded] = store.events()
+        assert store.event("ev-1") == loaded
+        assert store.event("missing") is None
+        assert store.events_of_article("a1") == [("ev-1", "Headline")]
     assert loaded.id == "ev-1" and loaded.headline == "Headline"
     assert [a.id for a in loaded.articles] == ["a1", "a2"]
     assert loaded.summary[0].text == "Article number 2 reports."
     assert loaded.summary[0].source == "Example Wire"  # citation filled from the article
     assert loaded.timeline[0].date == articles[0].published
+
+
+@pytest.fixture
+def three_events(db):
+    """Three events: a big old one, a small new one, one of another outlet in between."""
+    articles = [
+        _article(1, "Flood waters rose across the valley on Monday.", source="River News"),
+        _article(2, "The flood forced 2,000 people from their homes.", source="Wire"),
+        _article(3, "Floodwater reached the town hall, officials said.", source="Wire"),
+        _article(5, "The election count ended with a 50% turnout_rate.", source="Daily"),
+        _article(9, "A new bridge opened to traffic on Friday.", source="Wire"),
+    ]
+    by_id = {a.id: a for a in articles}
+    with Store(db) as store:
+        store.add_document(RawDocument(origin="x", kind="jsonl", data=b"x"), articles)
+        store.replace_events(
+            [
+                Event(id="flood", articles=[by_id["a1"], by_id["a2"], by_id["a3"]], headline="Valley flood"),
+                Event(id="vote", articles=[by_id["a5"]], headline="Election result"),
+                Event(id="bridge", articles=[by_id["a9"]], headline="Bridge opens"),
+            ]
+        )
+        yield store
+
+
+def _ids(store: Store, **query) -> list[str]:
+    return [e.id for e in store.find_events(EventQuery(**query))[0]]
+
+
+def test_events_are_listed_newest_or_most_covered_first(three_events):
+    assert _ids(three_events) == ["bridge", "vote", "flood"]
+    assert _ids(three_events, order="coverage")[0] == "flood"
+
+
+def test_event_search_needs_every_word_anywhere_in_the_event(three_events):
+    assert _ids(three_events, text="FLOOD homes") == ["flood"]  # headline + another article's text
+    assert _ids(three_events, text="flood bridge") == []
+    assert _ids(three_events, text="50%") == ["vote"]
+    assert _ids(three_events, text="%") == ["vote"]  # LIKE wildcards are matched literally
+    assert _ids(three_events, text="50_") == []  # "_" is not a one-character wildcard either
+    assert _ids(three_events, text="turnout_rate") == ["vote"]
+
+
+def test_events_filtered_by_dates_and_outlet(three_events):
+    day = lambda d: datetime(2020, 1, d, tzinfo=UTC)  # noqa: E731
+    assert _ids(three_events, since=day(4)) == ["bridge", "vote"]
+    assert _ids(three_events, until=day(3)) == ["flood"]  # until is exclusive: articles before the 3rd
+    assert _ids(three_events, since=day(3), until=day(6)) == ["vote", "flood"]
+    assert _ids(three_events, source="Wire") == ["bridge", "flood"]
+    assert _ids(three_events, source="Nobody") == []
+
+
+def test_events_come_in_pages_with_the_total(three_events):
+    page, total = three_events.find_events(EventQuery(limit=2))
+    assert total == 3 and [e.id for e in page] == ["bridge", "vote"]
+    page, total = three_events.find_events(EventQuery(limit=2, offset=2))
+    assert total == 3 and [e.id for e in page] == ["flood"]
+    assert three_events.sources() == [("Wire", 3), ("Daily", 1), ("River News", 1)]
+    assert three_events.counts() == {"articles": 5, "events": 3, "documents": 1}
+
+
+def test_api_keys_are_found_by_hash_only(db):
+    with Store(db) as store:
+        store.add_api_key("k1", "ingest bot", "f" * 64)
+        assert store.api_key_name("f" * 64) == "ingest bot"
+        assert store.api_key_name("e" * 64) is None
+        with pytest.raises(IntegrityError):  # one hash, one key
+            store.add_api_key("k2", "again", "f" * 64)
+
+
+def test_jobs_record_their_progress_and_unfinished_ones_are_found(db):
+    with Store(db) as store:
+        first = store.add_job("j1", '{"urls": []}')
+        store.add_job("j2", "{}")
+        assert first.status == "queued"
+        store.update_job("j1", "running")
+        store.update_job("j2", "done", result='{"new": 1}')
+        assert [j.id for j in store.unfinished_jobs()] == ["j1"]
+        done = store.job("j2")
+        assert (done.status, done.result, done.error) == ("done", '{"new": 1}', None)
+        assert store.job("missing") is None
+
+
+def test_store_errors_never_show_the_database_password():
+    with pytest.raises(StoreError) as error:
+        Store("postgresql://nobody:s3cret@127.0.0.1:1/none?connect_timeout=2")
+    assert "s3cret" not in str(error.value) and "\n" not in str(error.value)

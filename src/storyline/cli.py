@@ -6,19 +6,35 @@ import json
 import logging
 import sys
 import tempfile
+import time
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
 import click
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import SQLAlchemyError
 
-from .cluster import EventClusterer
-from .config import DB_ENV, DEFAULT_DB, Settings
+from .clean import BoilerplateModel
+from .config import DB_ENV, DEFAULT_DB, ExtractSettings, FetchSettings, ServeSettings, Settings
 from .errors import InputError, StorylineError
+from .evaluate.clustering import DATASETS as CLUSTER_DATASETS
+from .evaluate.clustering import evaluate_clustering, format_runs
+from .evaluate.extraction import evaluate_extraction
+from .evaluate.facts import evaluate_facts
+from .evaluate.summarization import BASELINES as SUMMARY_BASELINES
+from .evaluate.summarization import DATASETS as SUMMARY_DATASETS
+from .evaluate.summarization import WORD_LIMITS as SUMMARY_WORD_LIMITS
+from .evaluate.summarization import evaluate_summarization
+from .evaluate.summarization import format_table as format_summary_table
 from .extract import extract
+from .fetch import Fetcher, is_url
 from .ingest import read_document
-from .model import Article, IngestReport
-from .pipeline import ingest_paths, summarize_articles
+from .model import Article, IngestReport, Sentence
+from .pipeline import cluster_articles, ingest_paths, summarize_articles, watch_feeds
 from .render import event_as_dict, event_as_markdown, event_as_text, sentence_as_dict
 from .store import Store
 
@@ -41,17 +57,61 @@ def main() -> None:
     """Turn news articles from many outlets into events with attributed summaries."""
 
 
+allow_private_option = click.option(
+    "--allow-private",
+    is_flag=True,
+    help="Let URLs reach loopback, private and link-local addresses (refused by default).",
+)
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @db_option
-def ingest(paths: tuple[str, ...], db: str) -> None:
-    """Read files and directories (HTML, TXT, JSONL, RSS/Atom) into the store and rebuild events."""
+@allow_private_option
+@click.option("--fetch-entries", is_flag=True, help="For feed files too, fetch each entry's page (always for feed URLs).")
+@click.option("--no-robots", is_flag=True, help="Ignore robots.txt (only for sites you own).")
+def ingest(paths: tuple[str, ...], db: str, allow_private: bool, fetch_entries: bool, no_robots: bool) -> None:
+    """Read files, directories and URLs into the store and rebuild events.
+
+    PATHS are files or directories (HTML, TXT, JSONL, RSS/Atom, WARC, each possibly .gz) and
+    http(s) URLs of pages or feeds.
+    """
     settings = Settings.from_env(db)
-    with Store(settings.db) as store:
-        report = ingest_paths(paths, store, settings, on_failure=_warn)
+    settings = replace(
+        settings, fetch=replace(settings.fetch, allow_private=allow_private, respect_robots=not no_robots)
+    )
+    with Store(settings.db) as store, _progress() as progress:
+        task = progress.add_task("reading", total=None)
+        report = ingest_paths(
+            paths,
+            store,
+            settings,
+            on_failure=_warn,
+            on_document=lambda doc: progress.update(task, advance=1, description=_short(doc.origin)),
+            fetch_entries=fetch_entries,
+        )
     click.echo(_tally(report))
+    for line in _reasons(report):
+        click.echo(line)
     if report.failed:
         sys.exit(1)
+
+
+def _progress() -> Progress:
+    """A live count of documents read on stderr, shown only to a person at a terminal."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.completed} documents"),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=Console(stderr=True),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    )
+
+
+def _short(origin: str, width: int = 60) -> str:
+    return origin if len(origin) <= width else "..." + origin[-(width - 3) :]
 
 
 def _tally(report: IngestReport) -> str:
@@ -59,6 +119,56 @@ def _tally(report: IngestReport) -> str:
         f"{report.new} new, {report.duplicate} duplicate, {len(report.failed)} failed,"
         f" {len(report.skipped)} skipped; {report.events} events in store"
     )
+
+
+def _reasons(report: IngestReport) -> list[str]:
+    """The tally's failures and skips grouped by reason (details in parentheses set aside)."""
+    lines = []
+    for label, failures in (("failed", report.failed), ("skipped", report.skipped)):
+        counts = Counter(f.reason.split(" (", 1)[0] for f in failures)
+        lines += [f"  {label}: {count} x {reason}" for reason, count in counts.most_common()]
+    return lines
+
+
+@main.command()
+@click.argument("feeds", nargs=-1)
+@click.option(
+    "--follow",
+    "follow",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file of feed URLs to follow, one a line (# starts a comment).",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=1),
+    default=FetchSettings.watch_interval,
+    show_default=True,
+    help="Seconds between polls.",
+)
+@click.option("--once", is_flag=True, help="Poll once and exit.")
+@db_option
+@allow_private_option
+def watch(feeds: tuple[str, ...], follow: Path | None, interval: float, once: bool, db: str, allow_private: bool) -> None:
+    """Follow RSS/Atom feeds: poll them (conditional GET) and ingest the pages of new entries."""
+    urls = list(feeds) + (_feed_list(follow) if follow else [])
+    bad = [url for url in urls if not is_url(url)]
+    if bad or not urls:
+        raise click.UsageError(f"not an http(s) feed URL: {bad[0]}" if bad else "give feed URLs or --follow FILE")
+    settings = Settings.from_env(db)
+    settings = replace(settings, fetch=replace(settings.fetch, allow_private=allow_private))
+    boilerplate = BoilerplateModel(settings.clean)
+    with Store(settings.db) as store, Fetcher(settings.fetch) as fetcher:
+        while True:
+            report = watch_feeds(urls, store, settings, fetcher, boilerplate, on_failure=_warn)
+            click.echo(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S}Z {len(urls)} feeds: {_tally(report)}")
+            if once:
+                break
+            time.sleep(interval)
+
+
+def _feed_list(path: Path) -> list[str]:
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line]
 
 
 @main.command()
@@ -84,7 +194,8 @@ def _print_events(store: Store, fmt: str) -> None:
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--words", type=click.IntRange(min=1), default=None, help="Word budget of each summary  [default: 100]")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
-def summarize(inputs: tuple[str, ...], words: int | None, fmt: str) -> None:
+@click.option("--query", default=None, help="Focus every summary on this question.")
+def summarize(inputs: tuple[str, ...], words: int | None, fmt: str, query: str | None) -> None:
     """Summarise each JSONL file, which holds the articles of ONE event."""
     settings = Settings.from_env()
     failed = False
@@ -95,7 +206,7 @@ def summarize(inputs: tuple[str, ...], words: int | None, fmt: str) -> None:
             _warn(exc)
             failed = True
             continue
-        summary = summarize_articles(articles, settings, words=words)
+        summary = summarize_articles(articles, settings, words=words, query=query)
         if fmt == "json":
             record = {
                 "input": given,
@@ -105,9 +216,14 @@ def summarize(inputs: tuple[str, ...], words: int | None, fmt: str) -> None:
             click.echo(json.dumps(record, ensure_ascii=False))
         else:
             click.echo(f"{given}: {summary.headline}")
-            click.echo("\n".join(f"  - {s.text} [{s.source or s.article_id}]" for s in summary.sentences) + "\n")
+            click.echo("\n".join(f"  - {s.text} [{_citation(s)}]" for s in summary.sentences) + "\n")
     if failed:
         sys.exit(1)
+
+
+def _citation(sentence: Sentence) -> str:
+    """Outlet, article id and URL of a summary sentence, as far as they are known."""
+    return ", ".join(part for part in (sentence.source, sentence.article_id, sentence.url) if part)
 
 
 @main.command()
@@ -117,9 +233,10 @@ def cluster(input_path: str, fmt: str) -> None:
     """Assign each article of a time-ordered JSONL stream to an event; one line per article."""
     settings = Settings.from_env()
     articles = _read_articles(input_path, settings)
-    labels = EventClusterer(settings.cluster).fit_predict(articles)
+    labels = cluster_articles(articles, settings)
     for article, event_id in zip(articles, labels, strict=True):
-        line = json.dumps({"id": article.id, "event_id": event_id}) if fmt == "json" else f"{article.id}\t{event_id}"
+        record = {"id": article.id, "event_id": event_id, **({"copy_of": article.copy_of} if article.copy_of else {})}
+        line = json.dumps(record) if fmt == "json" else f"{article.id}\t{event_id}"
         click.echo(line)
 
 
@@ -136,6 +253,138 @@ def _read_articles(given: str, settings: Settings) -> list[Article]:
 @main.group()
 def evaluate() -> None:
     """Score a stage against gold data (datasets are read where they lie, e.g. ../shared/eval)."""
+
+
+@evaluate.command("extraction")
+@click.option(
+    "--data",
+    "data",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    required=True,
+    help="The Scrapinghub article-extraction-benchmark folder (ground-truth.json, html/).",
+)
+@click.option("--workers", type=click.IntRange(min=1), default=ExtractSettings.workers, show_default=True)
+def evaluate_extraction_command(data: Path, workers: int) -> None:
+    """Article-body precision, recall and F1 (4-token shingles, as the benchmark scores) and speed."""
+    settings = Settings.from_env()
+    report = evaluate_extraction(data, replace(settings.extract, workers=workers), settings.clean)
+    click.echo(f"{report.pages} pages, {report.failed} without text")
+    for name, scores in (("trafilatura", report.raw), ("+ learned cleaning", report.cleaned)):
+        click.echo(
+            f"{name:<20} precision={scores['precision']:.3f} recall={scores['recall']:.3f} F1={scores['f1']:.3f}"
+        )
+    click.echo(f"extraction: {report.pages_per_second:.1f} pages/s ({report.workers} workers)")
+
+
+@evaluate.command("facts")
+@click.option(
+    "--data",
+    "data",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    required=True,
+    help="The evaluation folder holding gva-incidents-dev/ (e.g. ../shared/eval).",
+)
+@click.option(
+    "--pairs",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Labelled figure pairs (TSV)  [default: the bundled corpus]",
+)
+def evaluate_facts_command(data: Path, pairs: Path | None) -> None:
+    """Precision, recall and F1 of disagreement detection on hand-labelled figure pairs."""
+    scores = evaluate_facts(data, Settings.from_env().facts, pairs)
+    for split, score in scores.items():
+        click.echo(
+            f"{split:<9} {score.pairs:>3} pairs: precision={score.precision:.3f} recall={score.recall:.3f}"
+            f" F1={score.f1:.3f} (TP {score.true_positive}, FP {score.false_positive},"
+            f" FN {score.false_negative}, TN {score.true_negative})"
+        )
+    for pair, predicted in scores["all"].errors:
+        wrong = "false disagreement" if predicted else "missed disagreement"
+        click.echo(f"  {wrong}: {pair.phrase_a!r} ({pair.article_a}) vs {pair.phrase_b!r} ({pair.article_b})")
+
+
+@evaluate.command("summarization")
+@click.option("--dataset", type=click.Choice(SUMMARY_DATASETS), required=True)
+@click.option(
+    "--data",
+    type=click.Path(exists=True, path_type=Path),
+    required=True,
+    help="The dataset's folder, e.g. ../shared/eval/duc2006-2007 or ../shared/eval/multinews-test-sample.",
+)
+@click.option("--words", type=click.IntRange(min=1), default=None, help="Cut every output here  [default: the dataset's]")
+@click.option("--limit", "max_tasks", type=click.IntRange(min=1), default=None, help="Score only the first N inputs.")
+@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Processes for the baselines.")
+@click.option("--generic", is_flag=True, help="Also score storyline without the topic's question.")
+def evaluate_summarization_command(
+    dataset: str, data: Path, words: int | None, max_tasks: int | None, jobs: int, generic: bool
+) -> None:
+    """ROUGE-1/2/L recall and F1 of storyline and of Lead, LexRank, TextRank and LSA, one table."""
+    systems = ("storyline", *(("storyline-generic",) if generic else ()), *SUMMARY_BASELINES)
+    try:
+        results = evaluate_summarization(
+            dataset, data, limit=words, systems=systems, max_tasks=max_tasks, jobs=jobs, progress=_warn
+        )
+    except (OSError, ValueError) as exc:
+        raise InputError(str(data), str(exc)) from exc
+    click.echo(format_summary_table(dataset, words or SUMMARY_WORD_LIMITS[dataset], results, results[0].inputs))
+
+
+@evaluate.command("clustering")
+@click.option("--dataset", type=click.Choice(CLUSTER_DATASETS), required=True, help="duc = DUC 2006 + 2007 together.")
+@click.option(
+    "--data",
+    type=click.Path(exists=True, path_type=Path),
+    required=True,
+    help="The dataset's folder or file, e.g. ../shared/eval/duc2006-2007 or ../shared/eval/uci-news-aggregator-sample.",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Score only the first N articles (date order).")
+def evaluate_clustering_command(dataset: str, data: Path, limit: int | None) -> None:
+    """BCubed and pairwise P/R/F1 and event counts of storyline's clusterer and a TF-IDF baseline."""
+    settings = Settings.from_env()
+    runs = evaluate_clustering(dataset, data, settings.cluster, settings.embed, limit=limit)
+    click.echo(format_runs(dataset, runs))
+
+
+@main.command()
+@db_option
+@click.option("--host", default=ServeSettings.host, show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=ServeSettings.port, show_default=True)
+@click.option("--cors-origin", "cors_origins", multiple=True, help="Allow browser calls from this origin (repeatable).")
+@click.option("--private", is_flag=True, help="Reads need an API key too (by default only writes do).")
+@click.option("--allow-private", is_flag=True, help="Let POSTed URLs reach loopback and private addresses.")
+def serve(db: str, host: str, port: int, cors_origins: tuple[str, ...], private: bool, allow_private: bool) -> None:
+    """Serve the HTTP API and web pages; writes need a key from `storyline keys create`."""
+    # Imported here: FastAPI and uvicorn cost every other command half a second of start-up.
+    import uvicorn
+
+    from .api import create_app
+
+    settings = Settings.from_env(db)
+    settings = replace(
+        settings,
+        serve=replace(settings.serve, host=host, port=port, cors_origins=cors_origins, private=private),
+        fetch=replace(settings.fetch, allow_private=allow_private or settings.fetch.allow_private),
+    )
+    app = create_app(settings)
+    click.echo(f"storyline: serving {settings.db} at http://{host}:{port}/ (API docs at /docs)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@main.group()
+def keys() -> None:
+    """API keys for the HTTP API's writes."""
+
+
+@keys.command("create")
+@click.option("--name", default="default", show_default=True, help="What the key is for, shown in logs.")
+@db_option
+def keys_create(name: str, db: str) -> None:
+    """Create a key and print it once: only its hash is stored."""
+    from .keys import create_key
+
+    with Store(Settings.from_env(db).db) as store:
+        click.echo(create_key(store, name))
 
 
 @main.command()

@@ -8,15 +8,27 @@ costs the rest of its file.
 from __future__ import annotations
 
 import hashlib
+import io
+import itertools
 import json
+import multiprocessing
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import TypeVar
+from urllib.parse import urlsplit, urlunsplit
+from xml.etree.ElementTree import ParseError
 
 import charset_normalizer
+import defusedxml
+import defusedxml.ElementTree
 import feedparser
 import trafilatura
+from courlan import normalize_url
 from dateutil import parser as dateparser
 from lxml import etree
 from lxml import html as lxml_html
@@ -26,9 +38,18 @@ from .config import ExtractSettings
 from .errors import InputError
 from .model import Article, Failure, RawDocument
 
+Passed = TypeVar("Passed")
+
 JSONL_FIELDS = ("id", "title", "text", "url", "source", "published")
 _FRAGMENT_CLEANER = Cleaner(scripts=True, javascript=True, style=True, comments=True, forms=True)
 _BLOCK_TAGS = ("p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr")
+# The page's declared language; trafilatura only reports one when asked to filter by language.
+_HTML_LANG = re.compile(rb"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", re.IGNORECASE)
+_LANG_SNIFF_BYTES = 4096
+# Scripts (but not JSON-LD metadata), styles, inline SVG and comments carry no article text;
+# dropping them before parsing shrinks the Scrapinghub pages from 170 KB to 69 KB on average, the
+# extraction 20% faster, and leaves trafilatura's output unchanged there (F1 0.9646 either way).
+_INERT_OPENER = re.compile(rb"<(script|style|svg)\b|<!--()", re.IGNORECASE)
 
 
 @dataclass
@@ -46,6 +67,10 @@ def extract(doc: RawDocument, settings: ExtractSettings = ExtractSettings()) -> 
         result = reader(doc, settings)
     except InputError as exc:
         return Extraction(failures=[Failure(exc.item, exc.reason)])
+    except RecursionError:
+        # lxml and trafilatura recurse over the tree: a page nested thousands of levels deep
+        # (hostile or broken) exhausts the stack instead of parsing.
+        return Extraction(failures=[Failure(doc.origin, "markup nested too deeply to parse")])
     for article in result.articles:
         article.document_id = doc.id
     return result
@@ -101,29 +126,88 @@ def _checked_text(text: str, item: str, minimum: int = 1) -> str:
 
 
 def _read_html(doc: RawDocument, settings: ExtractSettings) -> Extraction:
-    result = trafilatura.bare_extraction(doc.data, with_metadata=True, include_comments=False)
+    result = trafilatura.bare_extraction(
+        without_inert_markup(doc.data),
+        url=doc.url or None,
+        fast=settings.fast,
+        include_comments=False,
+        with_metadata=True,
+        # trafilatura turns ``fast`` into an *extensive* date search; the page's own metadata
+        # (meta tags, JSON-LD, URL) is what we trust, and it costs a third of the time otherwise.
+        date_extraction_params={"original_date": True, "extensive_search": False, "max_date": _today()},
+    )
     if result is None:
         raise InputError(doc.origin, "no article text found")
     meta = result.as_dict()
-    title = (meta.get("title") or "").strip()
+    title = " ".join((meta.get("title") or "").split())
     text = meta.get("text") or ""
     # trafilatura keeps the <h1> as the first line of the body; the title is stored apart.
     first, _, rest = text.partition("\n")
-    if title and first.strip() == title:
+    if title and " ".join(first.split()) == title:
         text = rest
-    url = meta.get("url") or ""
+    url = canonical_url(meta.get("url") or doc.url)
     text = _checked_text(text, doc.origin, settings.min_text_chars)
     article = Article(
         id=article_id(text, url),
         text=text,
         title=title,
         url=url,
-        source=meta.get("sitename") or meta.get("hostname") or outlet_of(url) or Path(doc.origin).name,
+        source=meta.get("sitename") or outlet_of(url) or Path(doc.origin).name,
         published=_lenient_date(meta.get("date")),
         author=meta.get("author") or "",
-        language=meta.get("language") or "",
+        language=(meta.get("language") or declared_language(doc.data)).lower(),
     )
     return Extraction(articles=[article])
+
+
+def without_inert_markup(data: bytes) -> bytes:
+    """``data`` without its script (except JSON-LD), style, svg and comment blocks, in linear time.
+
+    A regular expression with a lazy ``.*?</script>`` would rescan to the end of the page for
+    every unclosed opener; here the first tag or block left open ends the stripping.
+    """
+    lower = data.lower()
+    kept, pos, search = [], 0, 0
+    while match := _INERT_OPENER.search(data, search):
+        if match.group(2) is not None:
+            closer, body = b"-->", match.end()
+        else:
+            body = lower.find(b">", match.end()) + 1
+            if not body:
+                break
+            if b"ld+json" in lower[match.start() : body]:
+                search = body  # JSON-LD holds the page's metadata: keep it
+                continue
+            closer = b"</" + match.group(1).lower()
+        end = lower.find(closer, body)
+        if end < 0:
+            break
+        kept.append(data[pos : match.start()])
+        pos = search = lower.find(b">", end) + 1 or len(data)
+    kept.append(data[pos:])
+    return b"".join(kept)
+
+
+def canonical_url(url: str) -> str:
+    """The page's address in one spelling: scheme and host lower-case, default port, tracking
+    parameters and fragment dropped (courlan), so that two links to one page compare equal."""
+    if not url or urlsplit(url).scheme not in ("http", "https"):
+        return url
+    try:
+        normalised = normalize_url(url)
+    except ValueError:
+        return url
+    return urlunsplit(urlsplit(normalised)._replace(fragment=""))
+
+
+def declared_language(data: bytes) -> str:
+    """The ISO 639 code in ``<html lang="...">``, or '' when the page declares none."""
+    match = _HTML_LANG.search(data[: _LANG_SNIFF_BYTES * 4])
+    return match.group(1).decode("ascii") if match else ""
+
+
+def _today() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d")
 
 
 def _read_text(doc: RawDocument, settings: ExtractSettings) -> Extraction:
@@ -178,11 +262,8 @@ def article_from_record(record: object, item: str) -> Article:
 
 
 def _read_feed(doc: RawDocument, settings: ExtractSettings) -> Extraction:
-    """RSS or Atom: one article per entry, its text from the entry's content or summary.
-
-    feedparser resolves no external entities, so a hostile feed cannot read local files.
-    """
-    feed = feedparser.parse(doc.data)
+    """RSS or Atom: one article per entry, its text from the entry's content or summary."""
+    feed = parse_feed(doc)
     if not feed.entries:
         reason = f"not a readable feed ({feed.bozo_exception})" if feed.bozo else "feed has no entries"
         raise InputError(doc.origin, reason)
@@ -211,6 +292,70 @@ def _read_feed(doc: RawDocument, settings: ExtractSettings) -> Extraction:
     if feed.bozo and not extraction.articles:
         raise InputError(doc.origin, f"not a well-formed feed ({feed.bozo_exception})")
     return extraction
+
+
+def parse_feed(doc: RawDocument) -> feedparser.FeedParserDict:
+    """Parse RSS or Atom safely: a feed that declares entities or external references is refused.
+
+    defusedxml vets the bytes first (no entity expansion, no external DTD or entity), then
+    feedparser reads them from memory: given a string, feedparser would fetch URLs and open
+    local paths itself.
+    """
+    try:
+        defusedxml.ElementTree.fromstring(doc.data)
+    except defusedxml.DefusedXmlException as exc:
+        raise InputError(
+            doc.origin, f"feed refused: {exc.__class__.__name__} (XML entities are not expanded)"
+        ) from None
+    except (ParseError, ValueError):
+        pass  # malformed but harmless XML: feedparser's loose parser may still recover entries
+    return feedparser.parse(io.BytesIO(doc.data), sanitize_html=True, resolve_relative_uris=True)
+
+
+def feed_links(doc: RawDocument) -> list[str]:
+    """The entry links of a feed, in feed order, without repeats."""
+    return list(dict.fromkeys(e.get("link", "") for e in parse_feed(doc).entries if e.get("link")))
+
+
+def extract_many(
+    items: Iterable[RawDocument | Passed], settings: ExtractSettings = ExtractSettings()
+) -> Iterator[tuple[RawDocument, Extraction] | tuple[Passed, None]]:
+    """``extract`` over many documents, in order, with HTML pages spread over ``settings.workers``
+    processes (trafilatura is pure CPU; threads would share one core).
+
+    Items that are not documents (a reader's errors) come out untouched in their place, so that
+    whatever reports on the stream keeps the input order. Documents go in chunks; a chunk that
+    is small or mostly not HTML is extracted in process, where starting workers would cost more
+    than it saves.
+    """
+    stream = iter(items)
+    pool: ProcessPoolExecutor | None = None
+    try:
+        while chunk := list(itertools.islice(stream, max(1, settings.workers) * _CHUNK)):
+            docs = [item for item in chunk if isinstance(item, RawDocument)]
+            if _parallel_worthwhile(docs, settings):
+                # fork: workers start at once with trafilatura already imported, and need no
+                # ``__main__`` guard in the caller's script (spawn and forkserver would).
+                pool = pool or ProcessPoolExecutor(settings.workers, mp_context=multiprocessing.get_context("fork"))
+                results = pool.map(extract, docs, itertools.repeat(settings), chunksize=_CHUNK // 2)
+            else:
+                results = (extract(doc, settings) for doc in docs)
+            for item in chunk:
+                yield (item, next(results)) if isinstance(item, RawDocument) else (item, None)
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+
+
+def _parallel_worthwhile(chunk: list[RawDocument], settings: ExtractSettings) -> bool:
+    """Worth it for a full chunk of mostly HTML, and only in a single-threaded process: forking
+    a process with other threads (a web server, a model's thread pool) can copy a held lock."""
+    html = sum(doc.kind == "html" for doc in chunk)
+    return settings.workers > 1 and len(chunk) >= _CHUNK and html * 2 >= len(chunk) and threading.active_count() == 1
+
+
+# Documents per worker per round: enough to amortise pickling, few enough to keep memory flat.
+_CHUNK = 32
 
 
 def html_fragment_text(fragment: str) -> str:

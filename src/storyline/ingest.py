@@ -1,9 +1,22 @@
-"""Find the inputs a user names and read them as raw documents, one bad file never stopping the rest."""
+"""Find the inputs a user names and read them as raw documents, one bad file never stopping the rest.
+
+Files are read whole (within ``max_bytes``); gzip-compressed files (``.html.gz``, ``.jsonl.gz``)
+are decompressed with the same limit, so a gzip bomb is refused, not inflated. A WARC file (as in
+Common Crawl News, read with warcio) is many pages: ``read_documents`` yields one document per
+HTML response record and one error per record it cannot read, and a truncated archive keeps the
+records before the damage.
+"""
 
 from __future__ import annotations
 
+import gzip
+import io
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 
 from .config import ExtractSettings
 from .errors import InputError, UnsupportedInput
@@ -17,15 +30,21 @@ KIND_BY_SUFFIX = {
     ".rss": "feed",
     ".atom": "feed",
     ".xml": "feed",
+    ".warc": "warc",
 }
+_COMPRESSED = ".gz"
+_HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 
 # A NUL in the first block is the cheapest sure sign of a binary file (images, archives, PDFs).
 _BINARY_SNIFF_BYTES = 8192
 
 
 def kind_of(path: Path) -> str | None:
-    """The input kind a file's name announces, or None if storyline does not read it."""
-    return KIND_BY_SUFFIX.get(path.suffix.lower())
+    """The input kind a file's name announces (``.gz`` looked through), or None if storyline does not read it."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == _COMPRESSED:
+        suffixes.pop()
+    return KIND_BY_SUFFIX.get(suffixes[-1]) if suffixes else None
 
 
 def find_inputs(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
@@ -52,16 +71,84 @@ def read_document(path: Path, settings: ExtractSettings = ExtractSettings()) -> 
     kind = kind_of(path)
     if kind is None:
         raise UnsupportedInput(str(path))
-    try:
-        size = path.stat().st_size
-        if size > settings.max_bytes:
-            raise InputError(str(path), f"too large ({size} bytes, limit {settings.max_bytes})")
-        data = path.read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or exc.__class__.__name__
-        raise InputError(str(path), reason[0].lower() + reason[1:]) from None
+    data = _read_bytes(path, settings.max_bytes)
+    if path.suffix.lower() == _COMPRESSED and kind != "warc":
+        data = gunzip(data, str(path), settings.max_bytes)
     if not data.strip():
         raise InputError(str(path), "empty file")
     if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
         raise InputError(str(path), "binary file, not text")
     return RawDocument(origin=str(path), kind=kind, data=data)
+
+
+def read_documents(path: Path, settings: ExtractSettings = ExtractSettings()) -> Iterator[RawDocument | InputError]:
+    """The documents of one input file: one for most kinds, one per HTML page for a WARC.
+
+    Problems come out as ``InputError`` items in place of documents so that the caller can
+    report each and go on.
+    """
+    try:
+        if kind_of(path) != "warc":
+            yield read_document(path, settings)
+            return
+        yield from warc_documents(path, settings)
+    except InputError as exc:
+        yield exc
+
+
+def warc_documents(path: Path, settings: ExtractSettings = ExtractSettings()) -> Iterator[RawDocument | InputError]:
+    """HTML response records of a WARC (plain or gzip), each as a document with its target URL."""
+    try:
+        with path.open("rb") as stream:
+            for number, record in enumerate(ArchiveIterator(stream), start=1):
+                if number > settings.warc_max_records:
+                    yield InputError(str(path), f"more than {settings.warc_max_records} records; the rest skipped")
+                    return
+                if record.rec_type != "response" or not record.http_headers:
+                    continue
+                url = record.rec_headers.get_header("WARC-Target-URI") or ""
+                item = f"{path}#{url or number}"
+                content_type = (record.http_headers.get_header("Content-Type") or "").encode().lower()
+                if not content_type.startswith(_HTML_TYPES):
+                    continue
+                body = record.content_stream().read(settings.max_bytes + 1)
+                if len(body) > settings.max_bytes:
+                    yield InputError(item, f"too large (over {settings.max_bytes} bytes)")
+                elif getattr(record.raw_stream, "limit", 0) > 0:
+                    # warcio hands out a cut-off record's bytes without complaint; the record's
+                    # declared length, not yet all read, is the only sign.
+                    yield InputError(item, "truncated record (archive cut off)")
+                elif not body.strip():
+                    yield InputError(item, "empty page")
+                else:
+                    yield RawDocument(origin=item, kind="html", data=body, url=url)
+    except (ArchiveLoadFailed, EOFError, OSError, zlib.error, ValueError) as exc:
+        # warcio reads lazily: damage (a cut-off download, a non-WARC file) surfaces mid-stream.
+        yield InputError(str(path), f"unreadable WARC ({_reason(exc)}); records before it were kept")
+
+
+def gunzip(data: bytes, item: str, limit: int) -> bytes:
+    """Decompress gzip ``data`` up to ``limit`` bytes; a bomb or a cut-off file is an ``InputError``."""
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            out = stream.read(limit + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(item, f"bad gzip data ({_reason(exc)})") from None
+    if len(out) > limit:
+        raise InputError(item, f"too large once decompressed (over {limit} bytes)")
+    return out
+
+
+def _read_bytes(path: Path, limit: int) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError(str(path), f"too large ({size} bytes, limit {limit})")
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(str(path), _reason(exc)) from None
+
+
+def _reason(exc: BaseException) -> str:
+    reason = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
+    return reason[0].lower() + reason[1:]

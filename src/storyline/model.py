@@ -18,6 +18,7 @@ class RawDocument:
     origin: str  # path or URL, as the user gave it
     kind: str  # "html", "text", "jsonl" or "feed"
     data: bytes
+    url: str = ""  # where the bytes were fetched from (after redirects), if they came over HTTP
 
     @property
     def id(self) -> str:
@@ -37,6 +38,7 @@ class Article:
     author: str = ""
     language: str = ""
     document_id: str = ""  # the RawDocument it came from
+    copy_of: str = ""  # id of the earlier article this one nearly copies (syndication), if any
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,44 @@ class TimelineEntry:
     date: datetime
     text: str
     article_id: str
+    resolution: str = "day"  # "day", "month" or "year": how much of ``date`` the source gave
+
+
+@dataclass(frozen=True)
+class EntityGroup:
+    """One person, place or organisation of an event, under every name its sources use."""
+
+    name: str  # the canonical name
+    label: str  # spaCy entity type: PERSON, ORG, GPE, LOC, NORP, FAC, EVENT
+    variants: tuple[tuple[str, int], ...]  # (name as written, mentions), most used first
+
+    @property
+    def mentions(self) -> int:
+        return sum(count for _, count in self.variants)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number an article states: its value, what it counts, who said it, where."""
+
+    value: float
+    qualifier: str  # "exactly", "about", "nearly", "at least", "more than", "up to", "less than", "vague"
+    counts: str  # what is counted, e.g. "people died"
+    text: str  # the figure as written, e.g. "around 90 people"
+    sentence: str
+    article_id: str
+    source: str = ""
+    published: datetime | None = None
+    said_by: str = ""  # who the sentence says gave the figure, e.g. "OCHA"
+    key: str = ""  # the quantity it measures, e.g. "people|died": figures with equal keys are comparable
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Two articles giving incompatible figures for the same quantity about the same thing."""
+
+    quantity: str  # e.g. "people died"
+    figures: tuple[Figure, Figure]
 
 
 @dataclass
@@ -73,11 +113,19 @@ class Event:
     headline: str = ""
     summary: list[Sentence] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
+    entities: list[EntityGroup] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    disagreements: list[Disagreement] = field(default_factory=list)
 
     @property
     def sources(self) -> list[str]:
         """Distinct outlets, in order of first appearance."""
         return list(dict.fromkeys(a.source for a in self.articles if a.source))
+
+    @property
+    def independent_sources(self) -> list[str]:
+        """Outlets with an article of their own: a syndicated copy (``copy_of``) does not count."""
+        return list(dict.fromkeys(a.source for a in self.articles if a.source and not a.copy_of))
 
     @property
     def first_published(self) -> datetime | None:

@@ -5,17 +5,20 @@ ingest -> extract -> dedup -> cluster -> summarize -> facts -> store
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
-from .cluster import EventClusterer
+from .clean import BoilerplateModel
+from .cluster import EventClusterer, clustering_embedder
 from .config import Settings
-from .dedup import ExactDuplicates
+from .dedup import ExactDuplicates, mark_copies
+from .embed import load_embedder
 from .errors import InputError, UnsupportedInput
-from .extract import extract
-from .facts import event_timeline
-from .ingest import find_inputs, read_document
-from .model import Article, Event, Failure, IngestReport
+from .extract import extract_many, feed_links
+from .facts import event_facts, stored_facts
+from .fetch import FEED_TYPES, HTML_TYPES, Fetcher, is_url
+from .ingest import find_inputs, read_documents
+from .model import Article, Event, Failure, IngestReport, RawDocument
 from .store import Store
 from .summarize import Summary, summarize_event
 
@@ -25,52 +28,205 @@ def ingest_paths(
     store: Store,
     settings: Settings,
     on_failure: Callable[[Failure], None] = lambda failure: None,
+    on_document: Callable[[RawDocument], None] = lambda doc: None,
+    fetch_entries: bool = False,
 ) -> IngestReport:
-    """Read, extract and store every input under ``paths``, then rebuild the events.
+    """Read, extract, clean and store every input under ``paths``, then rebuild the events.
 
-    Each file is stored in its own transaction, so a bad or interrupted file never costs the
-    ones before it, and a re-run stores nothing twice. ``on_failure`` hears of each item that
-    was skipped or failed, as it happens.
+    An input is a file, a directory, or an http(s) URL of a page or a feed. A feed given as a
+    URL has each entry's page fetched and extracted; a feed file too when ``fetch_entries``,
+    else its entries' own text is used. Each document is stored in its own transaction, so a
+    bad or interrupted input never costs the ones before it, and a re-run stores nothing twice.
+    ``on_failure`` hears of each item that was skipped or failed, ``on_document`` of each
+    document read, as it happens.
     """
     report = IngestReport()
-    for found in find_inputs(paths):
-        try:
-            if isinstance(found, InputError):
-                raise found
-            doc = read_document(found, settings.extract)
-        except InputError as exc:
-            failure = Failure(exc.item, exc.reason)
-            (report.skipped if isinstance(exc, UnsupportedInput) else report.failed).append(failure)
-            on_failure(failure)
-            continue
-        extraction = extract(doc, settings.extract)
-        for failure in extraction.failures:
-            report.failed.append(failure)
-            on_failure(failure)
-        if extraction.articles:
-            new, duplicate = store.add_document(doc, extraction.articles)
-            report.new += new
-            report.duplicate += duplicate
+    with Fetcher(settings.fetch) as fetcher:
+        docs = _documents(paths, settings, fetcher, fetch_entries)
+        _store_documents(docs, store, settings, report, on_failure, on_document)
     report.events = refresh_events(store, settings)
     return report
 
 
-def build_events(articles: Sequence[Article], settings: Settings) -> list[Event]:
-    """Cluster time-ordered articles into events and give each its summary and timeline."""
-    labels = EventClusterer(settings.cluster).fit_predict(articles)
+def ingest_documents(
+    docs: Iterable[RawDocument],
+    store: Store,
+    settings: Settings,
+    on_failure: Callable[[Failure], None] = lambda failure: None,
+) -> IngestReport:
+    """Extract and store documents that were read elsewhere (the HTTP API), then rebuild the events."""
+    report = IngestReport()
+    _store_documents(docs, store, settings, report, on_failure)
+    report.events = refresh_events(store, settings)
+    return report
+
+
+def watch_feeds(
+    feeds: Sequence[str],
+    store: Store,
+    settings: Settings,
+    fetcher: Fetcher,
+    boilerplate: BoilerplateModel,
+    on_failure: Callable[[Failure], None] = lambda failure: None,
+) -> IngestReport:
+    """Poll ``feeds`` once: a conditional GET each, then the pages of entries never seen before.
+
+    ``boilerplate`` is the watch process's model, which keeps learning from poll to poll.
+    Events are rebuilt only when something new arrived.
+    """
+    report = IngestReport()
+    for feed_url in feeds:
+        etag, last_modified = store.feed_validators(feed_url)
+        try:
+            fetched = fetcher.fetch(feed_url, accept=FEED_TYPES, etag=etag, last_modified=last_modified)
+            if fetched.not_modified:
+                continue
+            links = feed_links(RawDocument(origin=feed_url, kind="feed", data=fetched.content, url=fetched.final_url))
+        except InputError as exc:
+            _fail(Failure(exc.item, exc.reason), report, on_failure)
+            continue
+        fresh = store.unseen_links(feed_url, links)
+        pages = _entry_pages(fresh, fetcher)
+        _store_documents(pages, store, settings, report, on_failure, boilerplate=boilerplate)
+        # A page that failed for a passing reason (timeout, 5xx) is tried again at the next poll,
+        # which must then read the feed in full: its validators are not kept.
+        retry = {f.item for f in report.failed if f.reason.startswith(_TRANSIENT_FAILURES)} & set(fresh)
+        validators = ("", "") if retry else (fetched.etag, fetched.last_modified)
+        store.record_feed(feed_url, *validators, [link for link in fresh if link not in retry])
+    if report.new:
+        report.events = refresh_events(store, settings)
+    return report
+
+
+_TRANSIENT_FAILURES = ("timed out", "connection failed", "HTTP 5", "HTTP 429", "robots.txt unreachable")
+
+
+def _documents(
+    paths: Iterable[str | Path], settings: Settings, fetcher: Fetcher, fetch_entries: bool
+) -> Iterator[RawDocument | InputError]:
+    """Every document the inputs hold, in order, with an ``InputError`` in place of each that
+    cannot be read or fetched."""
+    for given in paths:
+        if is_url(str(given)):
+            yield from _url_documents(str(given), fetcher)
+            continue
+        for found in find_inputs([given]):
+            for item in [found] if isinstance(found, InputError) else read_documents(found, settings.extract):
+                if isinstance(item, RawDocument) and item.kind == "feed" and fetch_entries:
+                    yield from _feed_pages(item, fetcher)
+                else:
+                    yield item
+
+
+def _url_documents(url: str, fetcher: Fetcher) -> Iterator[RawDocument | InputError]:
+    """A page URL as one document; a feed URL as the pages of its entries."""
+    try:
+        fetched = fetcher.fetch(url)
+    except InputError as exc:
+        yield exc
+        return
+    doc = RawDocument(origin=url, kind=fetched.kind, data=fetched.content, url=fetched.final_url)
+    yield from _feed_pages(doc, fetcher) if doc.kind == "feed" else [doc]
+
+
+def _feed_pages(feed: RawDocument, fetcher: Fetcher) -> Iterator[RawDocument | InputError]:
+    try:
+        links = feed_links(feed)
+    except InputError as exc:
+        yield exc
+        return
+    if not links:
+        yield InputError(feed.origin, "feed has no entry links")
+    yield from _entry_pages(links, fetcher)
+
+
+def _entry_pages(links: Sequence[str], fetcher: Fetcher) -> Iterator[RawDocument | InputError]:
+    for link, fetched in fetcher.fetch_many(links, accept=HTML_TYPES):
+        yield fetched if isinstance(fetched, InputError) else RawDocument(
+            origin=link, kind="html", data=fetched.content, url=fetched.final_url
+        )
+
+
+def _store_documents(
+    items: Iterable[RawDocument | InputError],
+    store: Store,
+    settings: Settings,
+    report: IngestReport,
+    on_failure: Callable[[Failure], None],
+    on_document: Callable[[RawDocument], None] = lambda doc: None,
+    boilerplate: BoilerplateModel | None = None,
+) -> None:
+    """Extract documents batch by batch, learn boilerplate over each batch, store each document's
+    cleaned articles in its own transaction, tallying into ``report`` (errors in their place).
+
+    The boilerplate model lives for one run (or one ``watch`` process) and keeps learning batch
+    after batch; the batch is the unit so that a page is cleaned with what its neighbours taught.
+    """
+    model = boilerplate or BoilerplateModel(settings.clean)
+    batch: list[tuple[RawDocument, list[Article]]] = []
+
+    def flush() -> None:
+        if settings.clean.enabled:
+            model.partial_fit(a for _, articles in batch for a in articles)
+        for doc, articles in batch:
+            cleaned = model.transform(articles) if settings.clean.enabled else articles
+            new, duplicate = store.add_document(doc, cleaned)
+            report.new += new
+            report.duplicate += duplicate
+        batch.clear()
+
+    for item, extraction in extract_many(items, settings.extract):
+        if isinstance(item, InputError):
+            _fail(Failure(item.item, item.reason), report, on_failure, skipped=isinstance(item, UnsupportedInput))
+            continue
+        on_document(item)
+        for failure in extraction.failures:
+            _fail(failure, report, on_failure)
+        if extraction.articles:
+            batch.append((item, extraction.articles))
+        if len(batch) >= settings.clean.batch_documents:
+            flush()
+    flush()
+
+
+def _fail(failure: Failure, report: IngestReport, on_failure: Callable[[Failure], None], skipped: bool = False) -> None:
+    (report.skipped if skipped else report.failed).append(failure)
+    on_failure(failure)
+
+
+def cluster_articles(articles: Sequence[Article], settings: Settings) -> list[str]:
+    """Mark near-duplicate copies (``copy_of``) and cluster time-ordered articles into events;
+    one event id per article, copies in their original's event."""
+    copies = mark_copies(articles, settings.dedup)
+    clusterer = EventClusterer(settings.cluster, clustering_embedder(settings.cluster, settings.embed))
+    return clusterer.fit_predict(articles, copies=copies)
+
+
+def build_events(articles: Sequence[Article], settings: Settings, known: Sequence[Event] = ()) -> list[Event]:
+    """Cluster time-ordered articles into events and give each its summary, facts and timeline.
+
+    An event of ``known`` (as stored before) with exactly the same articles lends its facts, so
+    rebuilding after an ingest runs spaCy only on the events that changed.
+    """
+    known_facts = {frozenset(a.id for a in e.articles): stored_facts(e) for e in known}
+    labels = cluster_articles(articles, settings)
     groups: dict[str, list[Article]] = {}
     for label, article in zip(labels, articles, strict=True):
         groups.setdefault(label, []).append(article)
     events = []
     for event_id, members in groups.items():
         summary = summarize_articles(members, settings)
+        facts = known_facts.get(frozenset(a.id for a in members)) or event_facts(members, settings.facts)
         events.append(
             Event(
                 id=event_id,
                 articles=members,
                 headline=summary.headline,
                 summary=summary.sentences,
-                timeline=event_timeline(members),
+                timeline=facts.timeline,
+                entities=facts.entities,
+                figures=facts.figures,
+                disagreements=facts.disagreements,
             )
         )
     return events
@@ -78,13 +234,23 @@ def build_events(articles: Sequence[Article], settings: Settings) -> list[Event]
 
 def refresh_events(store: Store, settings: Settings) -> int:
     """Rebuild every event from the stored articles and store them; return how many there are."""
-    events = build_events(store.articles(), settings)
+    events = build_events(store.articles(), settings, known=store.events())
     store.replace_events(events)
     return len(events)
 
 
-def summarize_articles(articles: Sequence[Article], settings: Settings, words: int | None = None) -> Summary:
-    """Summarise one event's articles, exact copies counted once."""
+def summarize_articles(
+    articles: Sequence[Article], settings: Settings, words: int | None = None, query: str | None = None
+) -> Summary:
+    """Summarise one event's articles (exact copies counted once), focused on ``query`` if given.
+    MiniLM is used when available (loaded once per process)."""
     seen = ExactDuplicates()
     unique = [a for a in articles if seen.is_new(a)]
-    return summarize_event(unique, words=words, settings=settings.summary, sentence_settings=settings.sentences)
+    return summarize_event(
+        unique,
+        words=words,
+        settings=settings.summary,
+        sentence_settings=settings.sentences,
+        embedder=load_embedder(settings.embed),
+        query=query,
+    )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .model import Event, Sentence
+from .facts.records import disagreement_as_dict, entity_as_dict, figure_as_dict
+from .model import Event, Figure, Sentence, TimelineEntry
 
 
 def _date(value: datetime | None) -> str | None:
@@ -22,13 +23,27 @@ def event_as_dict(event: Event) -> dict[str, Any]:
         "headline": event.headline,
         "summary": [sentence_as_dict(s) for s in event.summary],
         "sources": event.sources,
+        "independent_sources": event.independent_sources,
         "first_published": _date(event.first_published),
         "last_published": _date(event.last_published),
         "articles": [
-            {"id": a.id, "title": a.title, "source": a.source, "url": a.url, "published": _date(a.published)}
+            {
+                "id": a.id,
+                "title": a.title,
+                "source": a.source,
+                "url": a.url,
+                "published": _date(a.published),
+                **({"copy_of": a.copy_of} if a.copy_of else {}),
+            }
             for a in event.articles
         ],
-        "timeline": [{"date": _date(t.date), "text": t.text, "article_id": t.article_id} for t in event.timeline],
+        "timeline": [
+            {"date": _date(t.date), "resolution": t.resolution, "text": t.text, "article_id": t.article_id}
+            for t in event.timeline
+        ],
+        "entities": [entity_as_dict(g) for g in event.entities],
+        "figures": [figure_as_dict(f) for f in event.figures],
+        "disagreements": [disagreement_as_dict(d) for d in event.disagreements],
     }
 
 
@@ -50,8 +65,18 @@ def event_as_text(event: Event) -> str:
     lines = [event.headline or "(untitled event)", f"  {event.id} | {_counts(event)}", ""]
     lines += [f"  - {s.text} [{s.source or s.article_id}]" for s in event.summary]
     lines += ["", "  Sources: " + ", ".join(event.sources)]
+    names = _named(event)
+    if names:
+        lines += ["  Names: " + "; ".join(names)]
+    if event.disagreements:
+        lines += ["  Sources disagree:"] + [
+            f"    ! {d.quantity}: " + " vs ".join(f"{_figure_text(f)} [{_cite(event, f)}]" for f in d.figures)
+            for d in event.disagreements
+        ]
+    if event.figures:
+        lines += ["  Figures:"] + [f"    {_figure_text(f)} [{_cite(event, f)}]" for f in event.figures]
     if event.timeline:
-        lines += ["  Timeline:"] + [f"    {t.date.date().isoformat()}  {t.text}" for t in event.timeline]
+        lines += ["  Timeline:"] + [f"    {_when(t)}  {t.text}" for t in event.timeline]
     return "\n".join(lines)
 
 
@@ -63,11 +88,52 @@ def event_as_markdown(event: Event) -> str:
         f"- {a.title or a.id} ({a.source}{', ' + a.published.date().isoformat() if a.published else ''})"
         for a in event.articles
     ]
+    names = _named(event)
+    if names:
+        lines += ["", "**Names:** " + "; ".join(names)]
+    if event.disagreements:
+        lines += ["", "**Sources disagree:**", ""] + [
+            f"- {d.quantity}: " + " vs ".join(f"{_figure_text(f)} ({_cite(event, f)})" for f in d.figures)
+            for d in event.disagreements
+        ]
+    if event.figures:
+        lines += ["", "**Figures:**", ""] + [f"- {_figure_text(f)} ({_cite(event, f)})" for f in event.figures]
     if event.timeline:
-        lines += ["", "**Timeline:**", ""] + [f"- {t.date.date().isoformat()}: {t.text}" for t in event.timeline]
+        lines += ["", "**Timeline:**", ""] + [f"- {_when(t)}: {t.text}" for t in event.timeline]
     return "\n".join(lines) + "\n"
 
 
 def _cite_markdown(sentence: Sentence) -> str:
     label = sentence.source or sentence.article_id
     return f"[{label}]({sentence.url})" if sentence.url else label
+
+
+def _when(entry: TimelineEntry) -> str:
+    """The date as precisely as the source gave it: 2019-03-05, 2019-03 or 2019."""
+    return entry.date.date().isoformat()[: {"year": 4, "month": 7}.get(entry.resolution, 10)]
+
+
+def _named(event: Event) -> list[str]:
+    """Entities named more than once (a name said once is rarely what the event is about), with variants."""
+    return [
+        f"{g.name} ({', '.join(f'{n} {c}' for n, c in g.variants) if len(g.variants) > 1 else g.mentions})"
+        for g in event.entities
+        if g.mentions > 1
+    ]
+
+
+def _figure_text(figure: Figure) -> str:
+    """ "62 people died (International Rescue Committee said)": the figure, what it counts, who said it."""
+    written = figure.text
+    missing = [w for w in figure.counts.split() if w not in written.split()]
+    if missing:
+        written = (
+            f"{written} {' '.join(missing)}"
+            if figure.counts.split()[0] in written.split()
+            else f"{written} ({figure.counts})"
+        )
+    return f"{written} ({figure.said_by} said)" if figure.said_by else written
+
+
+def _cite(event: Event, figure: Figure) -> str:
+    return figure.source or figure.article_id

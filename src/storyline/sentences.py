@@ -9,8 +9,25 @@ import blingfire
 from .model import Article, Sentence
 
 _PARAGRAPH_BREAK = re.compile(r"\n+")
-# "GENEVA - ", "WASHINGTON (Reuters) — ": where the story was filed, not part of what it says.
-_DATELINE = re.compile(r"^[A-Z][A-Z .,'/]{1,40}(?:\([^)]{1,40}\))?\s+[-–—]+\s+(?=[A-Z\"“])")
+# Where the story was filed, not part of what it says: "GENEVA - ", "WASHINGTON (Reuters) — ",
+# "PHOENIX _ " (NYT wire), "GENEVA, January 28 (Xinhua) -- ", "PINE RIDGE, S.D. (AP) -- ".
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z .,'/]{1,40}(?:,\s+[A-Z][a-z]+\.?\s+\d{1,2})?\s*(?:\([^)]{1,40}\))?\s+(?:[-–—]+|_)\s+(?=[A-Z\"“'`])"
+)
+# Page furniture and bylines that scraped pages and wire copy put among the sentences.
+_BOILERPLATE = re.compile(
+    r"^(?:by\s+[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3}\s*$|reporting by|editing by|writing by|additional reporting"
+    r"|photo(?:graph)?:|image:|credit:|source:|related:|read more|click here|sign up|subscribe|follow us|share this"
+    r"|advertisement|copyright|\(c\)|©)"
+    r"|all rights reserved|associated press writer|contributed to this report|newsletter|cookies?\b.*\b(?:use|policy)"
+    r"|(?:https?://|www\.)\S+|\S+@\S+\.\w+|terms of (?:use|service)|privacy policy|javascript|your browser",
+    re.I,
+)
+
+
+def is_boilerplate(text: str) -> bool:
+    """Whether a line is a byline, a credit, a link or page furniture rather than reporting."""
+    return bool(_BOILERPLATE.search(text))
 
 
 def split_sentences(article: Article) -> list[Sentence]:

@@ -8,16 +8,19 @@ it was before the write or after it, never between.
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from .dedup import content_hash
 from .errors import StoreError
+from .facts.records import facts_from_json, facts_to_json
 from .model import Article, Event, RawDocument, Sentence, TimelineEntry
 
 MIGRATIONS: list[list[str]] = [
@@ -67,14 +70,71 @@ MIGRATIONS: list[list[str]] = [
             article_id TEXT NOT NULL REFERENCES articles(id),
             PRIMARY KEY (event_id, rank))""",
     ],
+    # 2: API keys (only their hashes) and the jobs of the HTTP API's background worker
+    [
+        """CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY,            -- public part, shown in listings
+            name TEXT NOT NULL,
+            key_hash TEXT NOT NULL UNIQUE,  -- sha256 of the whole key; the key itself is never stored
+            created_at TEXT NOT NULL)""",
+        """CREATE TABLE jobs (
+            id TEXT PRIMARY KEY,
+            status TEXT NOT NULL,           -- queued, running, done, failed
+            request TEXT NOT NULL,          -- JSON: what to ingest, kept so a restart can resume it
+            result TEXT,                    -- JSON tally when done
+            error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL)""",
+        "CREATE INDEX jobs_status ON jobs (status, created_at)",
+    ],
+    # 3: facts of each event (entities, figures, disagreements as JSON) and timeline date resolution
+    [
+        """CREATE TABLE event_facts (
+            event_id TEXT PRIMARY KEY REFERENCES events(id),
+            facts TEXT NOT NULL)            -- JSON object with entities, figures, disagreements""",
+        "ALTER TABLE timeline_entries ADD COLUMN resolution TEXT NOT NULL DEFAULT 'day'",
+    ],
+    # 4: followed feeds (`storyline watch`): validators for conditional GET, and entries already seen
+    [
+        """CREATE TABLE feeds (
+            url TEXT PRIMARY KEY,
+            etag TEXT NOT NULL,
+            last_modified TEXT NOT NULL,
+            checked_at TEXT NOT NULL)""",
+        """CREATE TABLE feed_entries (
+            feed_url TEXT NOT NULL REFERENCES feeds(url),
+            link TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            PRIMARY KEY (feed_url, link))""",
+    ],
+    # 5: near-duplicate marks: the article of the same event that this one copies ('' if none)
+    ["ALTER TABLE event_articles ADD COLUMN copy_of TEXT NOT NULL DEFAULT ''"],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
-_EVENT_TABLES = ("timeline_entries", "summary_sentences", "event_articles", "events")
+_EVENT_TABLES = ("event_facts", "timeline_entries", "summary_sentences", "event_articles", "events")
 
 
 def database_url(db: str) -> str:
-    """A SQLAlchemy URL from what the user gave: a URL as is, anything else a SQLite file path."""
-    return db if "://" in db else f"sqlite:///{db}"
+    """A SQLAlchemy URL from what the user gave: a URL as is, anything else a SQLite file path.
+
+    ``postgresql://`` (and ``postgres://``) mean psycopg 3, the driver storyline installs;
+    SQLAlchemy would otherwise reach for psycopg2.
+    """
+    if "://" not in db:
+        return f"sqlite:///{db}"
+    scheme, rest = db.split("://", 1)
+    return f"postgresql+psycopg://{rest}" if scheme in {"postgresql", "postgres"} else db
+
+
+# Migrations are written once for every database; the few type names that differ are
+# translated per dialect when they run (PostgreSQL has no BLOB: its bytes type is BYTEA).
+_DIALECT_TYPES = {"postgresql": {"BLOB": "BYTEA"}}
+
+
+def _for_dialect(statement: str, dialect: str) -> str:
+    for generic, native in _DIALECT_TYPES.get(dialect, {}).items():
+        statement = re.sub(rf"\b{generic}\b", native, statement)
+    return statement
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -96,7 +156,10 @@ class Store:
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             self.migrate()
         except SQLAlchemyError as exc:
-            raise StoreError(f"{db}: cannot open database ({exc.__class__.__name__}: {exc.orig or exc})") from None
+            # One line, and never the password of a database URL.
+            reason = " ".join(str(exc.orig or exc).split())
+            shown = make_url(database_url(db)).render_as_string(hide_password=True) if "://" in db else db
+            raise StoreError(f"{shown}: cannot open database ({exc.__class__.__name__}: {reason})") from None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -127,7 +190,7 @@ class Store:
         for number in range(version + 1, SCHEMA_VERSION + 1):
             with self.engine.begin() as conn:
                 for statement in MIGRATIONS[number - 1]:
-                    conn.execute(text(statement))
+                    conn.execute(text(_for_dialect(statement, self.engine.dialect.name)))
                 conn.execute(
                     text("INSERT INTO schema_migrations (version, applied_at) VALUES (:v, :t)"),
                     {"v": number, "t": _iso(datetime.now(UTC))},
@@ -219,6 +282,205 @@ class Store:
             ).all()
             return [_load_event(conn, row.id, row.headline) for row in rows]
 
+    # -- reading for the API and web pages ------------------------------------------------
+
+    def event(self, event_id: str) -> Event | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(text("SELECT id, headline FROM events WHERE id = :id"), {"id": event_id}).first()
+            return _load_event(conn, row.id, row.headline) if row else None
+
+    def find_events(self, query: EventQuery) -> tuple[list[Event], int]:
+        """One page of the events that match ``query``, and how many match in all."""
+        where, params = _event_filters(query)
+        order = _EVENT_ORDERS[query.order]
+        with self.engine.connect() as conn:
+            total = conn.execute(text(f"SELECT COUNT(*) FROM events e WHERE {where}"), params).scalar_one()
+            rows = conn.execute(
+                text(f"SELECT e.id, e.headline FROM events e WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset"),
+                {**params, "limit": query.limit, "offset": query.offset},
+            ).all()
+            return [_load_event(conn, row.id, row.headline) for row in rows], total
+
+    def article(self, article_id: str) -> Article | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(text(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = :id"), {"id": article_id}).first()
+        return _article(row) if row else None
+
+    def events_of_article(self, article_id: str) -> list[tuple[str, str]]:
+        """(id, headline) of the events an article belongs to."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT e.id, e.headline FROM events e JOIN event_articles ea ON ea.event_id = e.id"
+                    " WHERE ea.article_id = :a ORDER BY e.id"
+                ),
+                {"a": article_id},
+            )
+            return [(row.id, row.headline) for row in rows]
+
+    def sources(self) -> list[tuple[str, int]]:
+        """Every outlet with its number of stored articles, most prolific first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT source, COUNT(*) AS n FROM articles WHERE source <> '' GROUP BY source ORDER BY n DESC, source")
+            )
+            return [(row.source, row.n) for row in rows]
+
+    def counts(self) -> dict[str, int]:
+        """How many articles, events and documents are stored (for health checks)."""
+        with self.engine.connect() as conn:
+            return {
+                table: conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
+                for table in ("articles", "events", "documents")
+            }
+
+    # -- followed feeds -------------------------------------------------------------------
+
+    def feed_validators(self, url: str) -> tuple[str, str]:
+        """The ETag and Last-Modified of the feed's last answer ('' when never fetched)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(text("SELECT etag, last_modified FROM feeds WHERE url = :u"), {"u": url}).first()
+        return (row.etag, row.last_modified) if row else ("", "")
+
+    def unseen_links(self, url: str, links: Sequence[str]) -> list[str]:
+        """Those of ``links`` (entries of feed ``url``) not recorded as seen, in order."""
+        with self.engine.connect() as conn:
+            seen = {row.link for row in conn.execute(text("SELECT link FROM feed_entries WHERE feed_url = :u"), {"u": url})}
+        return [link for link in links if link not in seen]
+
+    def record_feed(self, url: str, etag: str, last_modified: str, links: Iterable[str]) -> None:
+        """Remember the feed's validators and mark ``links`` seen, in one transaction."""
+        now = _iso(datetime.now(UTC))
+        with self.engine.begin() as conn:
+            if conn.execute(text("SELECT 1 FROM feeds WHERE url = :u"), {"u": url}).first():
+                conn.execute(
+                    text("UPDATE feeds SET etag = :e, last_modified = :m, checked_at = :t WHERE url = :u"),
+                    {"u": url, "e": etag, "m": last_modified, "t": now},
+                )
+            else:
+                conn.execute(
+                    text("INSERT INTO feeds (url, etag, last_modified, checked_at) VALUES (:u, :e, :m, :t)"),
+                    {"u": url, "e": etag, "m": last_modified, "t": now},
+                )
+            for link in dict.fromkeys(links):
+                if not conn.execute(
+                    text("SELECT 1 FROM feed_entries WHERE feed_url = :u AND link = :l"), {"u": url, "l": link}
+                ).first():
+                    conn.execute(
+                        text("INSERT INTO feed_entries (feed_url, link, seen_at) VALUES (:u, :l, :t)"),
+                        {"u": url, "l": link, "t": now},
+                    )
+
+    # -- API keys and jobs ----------------------------------------------------------------
+
+    def add_api_key(self, key_id: str, name: str, key_hash: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO api_keys (id, name, key_hash, created_at) VALUES (:id, :name, :h, :t)"),
+                {"id": key_id, "name": name, "h": key_hash, "t": _iso(datetime.now(UTC))},
+            )
+
+    def api_key_name(self, key_hash: str) -> str | None:
+        """The name of the key with this hash, or None if there is no such key."""
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT name FROM api_keys WHERE key_hash = :h"), {"h": key_hash}).scalar()
+
+    def add_job(self, job_id: str, request: str) -> Job:
+        now = _iso(datetime.now(UTC))
+        with self.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO jobs (id, status, request, created_at, updated_at) VALUES (:id, 'queued', :r, :t, :t)"
+                ),
+                {"id": job_id, "r": request, "t": now},
+            )
+        return Job(id=job_id, status="queued", request=request, created_at=now, updated_at=now)
+
+    def update_job(self, job_id: str, status: str, result: str | None = None, error: str | None = None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE jobs SET status = :s, result = :r, error = :e, updated_at = :t WHERE id = :id"),
+                {"id": job_id, "s": status, "r": result, "e": error, "t": _iso(datetime.now(UTC))},
+            )
+
+    def job(self, job_id: str) -> Job | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(text(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = :id"), {"id": job_id}).first()
+        return Job(**row._mapping) if row else None
+
+    def unfinished_jobs(self) -> list[Job]:
+        """Jobs queued or interrupted while running, oldest first: a restarted worker resumes them."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at, id")
+            )
+            return [Job(**row._mapping) for row in rows]
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    """Which events to list, and which page of them."""
+
+    text: str = ""
+    """Words that must all appear (case-insensitive) in the headline, summary or an article's title or text."""
+    since: datetime | None = None
+    """Only events with an article published at or after this time."""
+    until: datetime | None = None
+    """Only events with an article published before this time."""
+    source: str = ""
+    """Only events covered by this outlet."""
+    order: str = "recent"
+    """``recent``: latest article first; ``coverage``: most articles first."""
+    limit: int = 20
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Job:
+    """A unit of work for the API's background worker."""
+
+    id: str
+    status: str
+    request: str
+    created_at: str
+    updated_at: str
+    result: str | None = None
+    error: str | None = None
+
+
+_JOB_COLUMNS = "id, status, request, result, error, created_at, updated_at"
+_EVENT_ORDERS = {
+    "recent": "COALESCE(e.last_published, '') DESC, e.article_count DESC, e.id",
+    "coverage": "e.article_count DESC, COALESCE(e.last_published, '') DESC, e.id",
+}
+_EVENT_ARTICLES = "SELECT 1 FROM event_articles ea JOIN articles a ON a.id = ea.article_id WHERE ea.event_id = e.id"
+
+
+def _event_filters(query: EventQuery) -> tuple[str, dict[str, object]]:
+    """A WHERE clause (portable SQL) and its parameters for ``query``."""
+    clauses, params = ["1 = 1"], {}
+    if query.since:
+        clauses.append("e.last_published >= :since")
+        params["since"] = _iso(query.since)
+    if query.until:
+        clauses.append("e.first_published < :until")
+        params["until"] = _iso(query.until)
+    if query.source:
+        clauses.append(f"EXISTS ({_EVENT_ARTICLES} AND a.source = :source)")
+        params["source"] = query.source
+    for n, word in enumerate(query.text.lower().split()):
+        # LIKE with every word, rather than SQLite FTS5 or PostgreSQL tsvector: the same SQL on
+        # both databases, and exact enough for the few thousand events a local store holds.
+        name = f"w{n}"
+        params[name] = "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
+        like = f"LIKE :{name} ESCAPE '\\'"
+        clauses.append(
+            f"(LOWER(e.headline) {like}"
+            f" OR EXISTS (SELECT 1 FROM summary_sentences s WHERE s.event_id = e.id AND LOWER(s.text) {like})"
+            f" OR EXISTS ({_EVENT_ARTICLES} AND (LOWER(a.title) {like} OR LOWER(a.text) {like})))"
+        )
+    return " AND ".join(clauses), params
+
 
 _ARTICLE_COLUMNS = "id, text, title, url, source, published, author, language, document_id"
 
@@ -252,8 +514,8 @@ def _insert_event(conn: Connection, ev: Event) -> None:
         },
     )
     conn.execute(
-        text("INSERT INTO event_articles (event_id, article_id) VALUES (:e, :a)"),
-        [{"e": ev.id, "a": a.id} for a in ev.articles],
+        text("INSERT INTO event_articles (event_id, article_id, copy_of) VALUES (:e, :a, :c)"),
+        [{"e": ev.id, "a": a.id, "c": a.copy_of} for a in ev.articles],
     )
     if ev.summary:
         conn.execute(
@@ -264,21 +526,28 @@ def _insert_event(conn: Connection, ev: Event) -> None:
         )
     if ev.timeline:
         conn.execute(
-            text("INSERT INTO timeline_entries (event_id, rank, date, text, article_id) VALUES (:e, :r, :d, :t, :a)"),
+            text(
+                "INSERT INTO timeline_entries (event_id, rank, date, text, article_id, resolution)"
+                " VALUES (:e, :r, :d, :t, :a, :res)"
+            ),
             [
-                {"e": ev.id, "r": r, "d": _iso(t.date), "t": t.text, "a": t.article_id}
+                {"e": ev.id, "r": r, "d": _iso(t.date), "t": t.text, "a": t.article_id, "res": t.resolution}
                 for r, t in enumerate(ev.timeline)
             ],
+        )
+    if ev.entities or ev.figures or ev.disagreements:
+        conn.execute(
+            text("INSERT INTO event_facts (event_id, facts) VALUES (:e, :f)"), {"e": ev.id, "f": facts_to_json(ev)}
         )
 
 
 def _load_event(conn: Connection, event_id: str, headline: str) -> Event:
     columns = ", ".join(f"a.{c}" for c in _ARTICLE_COLUMNS.split(", "))
     articles = [
-        _article(row)
+        replace(_article(row), copy_of=row.copy_of)
         for row in conn.execute(
             text(
-                f"SELECT {columns} FROM articles a JOIN event_articles ea ON ea.article_id = a.id"
+                f"SELECT {columns}, ea.copy_of FROM articles a JOIN event_articles ea ON ea.article_id = a.id"
                 " WHERE ea.event_id = :e ORDER BY COALESCE(a.published, ''), a.ingest_order"
             ),
             {"e": event_id},
@@ -300,13 +569,24 @@ def _load_event(conn: Connection, event_id: str, headline: str) -> Event:
         )
     ]
     timeline = [
-        TimelineEntry(date=_from_iso(row.date), text=row.text, article_id=row.article_id)
+        TimelineEntry(date=_from_iso(row.date), text=row.text, article_id=row.article_id, resolution=row.resolution)
         for row in conn.execute(
-            text("SELECT date, text, article_id FROM timeline_entries WHERE event_id = :e ORDER BY rank"),
+            text("SELECT date, text, article_id, resolution FROM timeline_entries WHERE event_id = :e ORDER BY rank"),
             {"e": event_id},
         )
     ]
-    return Event(id=event_id, articles=articles, headline=headline, summary=summary, timeline=timeline)
+    facts = conn.execute(text("SELECT facts FROM event_facts WHERE event_id = :e"), {"e": event_id}).scalar()
+    entities, figures, disagreements = facts_from_json(facts) if facts else ([], [], [])
+    return Event(
+        id=event_id,
+        articles=articles,
+        headline=headline,
+        summary=summary,
+        timeline=timeline,
+        entities=entities,
+        figures=figures,
+        disagreements=disagreements,
+    )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

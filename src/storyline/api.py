@@ -1,0 +1,590 @@
+"""The HTTP API and web pages over the store (``storyline serve``).
+
+Every read has one URL for people and programs: a browser (``Accept: text/html``) gets a page,
+anything else gets JSON, and ``?format=json`` or ``?format=html`` decides explicitly (datasette's
+"every page has a JSON twin"). Writes go to a background worker that runs the same pipeline as
+``storyline ingest``; the request returns at once with a job to poll.
+"""
+
+import json
+import logging
+import queue
+import threading
+import uuid
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, time, timedelta
+from importlib.metadata import version
+from typing import Annotated, Any, Literal
+
+import jinja2
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .config import Settings
+from .fetch import is_url
+from .keys import key_name
+from .model import Article, Event, Failure, RawDocument
+from .pipeline import ingest_documents, ingest_paths
+from .render import event_as_dict
+from .store import EventQuery, Job, Store
+from .web import (
+    STATIC,
+    TEMPLATES,
+    article_paragraphs,
+    citation_numbers,
+    date_span,
+    entry_date,
+    outlets_of,
+    timeline_chart,
+)
+
+log = logging.getLogger("storyline.api")
+VERSION = version("storyline")
+
+# Pages may load only this site's own stylesheet, script and images; nothing may frame them.
+# The OpenAPI docs pages are exempt: FastAPI builds them from Swagger UI and ReDoc bundles.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self';"
+    " form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+_DOCS_PATHS = ("/docs", "/redoc")
+
+
+# -- request and response bodies ------------------------------------------------------------
+
+
+class ArticleIn(BaseModel):
+    """An article as JSON: the same fields as a line of a ``.jsonl`` input."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, description="The article's body.")
+    id: str = Field("", description="Your id for it; by default one is made from the URL or text.")
+    title: str = ""
+    url: str = ""
+    source: str = Field("", description="Outlet name; by default the URL's site.")
+    published: str | None = Field(None, description="ISO 8601 or any common date form.")
+
+
+class Submission(BaseModel):
+    """Articles as JSON, URLs to fetch, or both."""
+
+    model_config = ConfigDict(extra="forbid")
+    articles: list[ArticleIn] = []
+    urls: list[str] = Field([], description="http(s) pages to fetch and extract.")
+
+
+class JobOut(BaseModel):
+    id: str
+    status: Literal["queued", "running", "done", "failed"]
+    created_at: datetime
+    updated_at: datetime
+    result: dict[str, Any] | None = Field(None, description="When done: new, duplicate, failed, events.")
+    error: str | None = None
+    url: str
+
+
+class EventBrief(BaseModel):
+    id: str
+    headline: str
+    lead: str = Field(description="The summary's first sentence.")
+    sources: list[str]
+    article_count: int
+    first_published: datetime | None
+    last_published: datetime | None
+    url: str
+
+
+class EventPage(BaseModel):
+    items: list[EventBrief]
+    total: int
+    limit: int
+    offset: int
+    next: str | None
+    prev: str | None
+
+
+class EventDetail(BaseModel):
+    """An event with its cited summary, sources by outlet, facts, disagreements and timeline."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str
+    headline: str
+    summary: list[dict[str, Any]]
+    sources: list[str]
+    outlets: list[dict[str, Any]]
+    timeline: list[dict[str, Any]]
+
+
+class ArticleOut(BaseModel):
+    id: str
+    title: str
+    text: str
+    url: str
+    source: str
+    published: datetime | None
+    author: str
+    language: str
+    events: list[dict[str, str]]
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    schema_version: int
+    articles: int
+    events: int
+
+
+# -- the background worker ------------------------------------------------------------------
+
+
+class IngestWorker:
+    """One thread that runs submitted jobs in order, through the same pipeline as ``storyline ingest``.
+
+    One writer at a time: each job ends by rebuilding the events, and two rebuilds at once would
+    only race. Jobs live in the store, so a restarted server resumes those it had not finished.
+    """
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="storyline-ingest", daemon=True)
+
+    def start(self) -> None:
+        for job in self.store.unfinished_jobs():
+            self._queue.put(job.id)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def submit(self, request: dict[str, Any]) -> Job:
+        job = self.store.add_job(uuid.uuid4().hex, json.dumps(request, ensure_ascii=False))
+        self._queue.put(job.id)
+        return job
+
+    def _run(self) -> None:
+        while (job_id := self._queue.get()) is not None:
+            try:
+                self.run_job(job_id)
+            except Exception:  # the worker must outlive any one job, even a failed status update
+                log.exception("job %s: could not record its outcome", job_id)
+
+    def run_job(self, job_id: str) -> None:
+        job = self.store.job(job_id)
+        if job is None:
+            return
+        self.store.update_job(job_id, "running")
+        failures: list[Failure] = []
+        try:
+            result = self._ingest(job_id, json.loads(job.request), failures)
+        except Exception as exc:  # a job's failure is reported on the job, not lost in a log
+            log.exception("job %s failed", job_id)
+            self.store.update_job(job_id, "failed", error=f"{exc.__class__.__name__}: {exc}")
+            return
+        nothing_read = failures and not (result["new"] or result["duplicate"])
+        error = "; ".join(result["failed"][:5]) if nothing_read else None
+        self.store.update_job(job_id, "failed" if nothing_read else "done", result=json.dumps(result), error=error)
+
+    def _ingest(self, job_id: str, request: dict[str, Any], failures: list[Failure]) -> dict[str, Any]:
+        """Run the ingest pipeline on the request's articles and URLs; return the tally."""
+        reports = []
+        if request.get("articles"):
+            lines = "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in request["articles"])
+            doc = RawDocument(origin=f"job {job_id}", kind="jsonl", data=lines.encode("utf-8"))
+            reports.append(ingest_documents([doc], self.store, self.settings, on_failure=failures.append))
+        if request.get("urls"):
+            # The API let through only http(s) URLs, so ingest_paths fetches each and reads no file.
+            reports.append(ingest_paths(request["urls"], self.store, self.settings, on_failure=failures.append))
+        return {
+            "new": sum(r.new for r in reports),
+            "duplicate": sum(r.duplicate for r in reports),
+            "failed": [str(f) for f in failures],
+            "events": reports[-1].events,
+        }
+
+
+# -- ASGI middleware ------------------------------------------------------------------------
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, whether or not they declare a length."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps({"error": {"status": 413, "message": f"request body over {self.limit} bytes"}}).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class SecurityHeaders:
+    """Add the CSP and related headers to every response (except the interactive docs)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        docs = scope["path"].startswith(_DOCS_PATHS)
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+                if not docs:
+                    headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+# -- the application ------------------------------------------------------------------------
+
+
+def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
+    """The FastAPI application over ``settings.db`` (or an open ``store``), with its ingest worker."""
+    store = store or Store(settings.db)
+    worker = IngestWorker(store, settings)
+    serve = settings.serve
+    templates = _templates()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        worker.start()
+        yield
+        worker.stop()
+        store.close()
+
+    app = FastAPI(
+        title="storyline",
+        version=VERSION,
+        summary="News articles from many outlets in, events with cited multi-source summaries out.",
+        lifespan=lifespan,
+    )
+    app.state.store, app.state.worker = store, worker
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, limit=serve.max_body_bytes)
+    if serve.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(serve.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type"],
+        )
+
+    def require_key(request: Request) -> str:
+        key = _presented_key(request)
+        name = key_name(store, key) if key else None
+        if name is None:
+            raise HTTPException(
+                401,
+                "missing or unknown API key: create one with `storyline keys create`"
+                " and send it as 'Authorization: Bearer KEY'",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return name
+
+    def read_access(request: Request) -> None:
+        if serve.private:
+            require_key(request)
+
+    reads = [Depends(read_access)]
+    html_too = {200: {"content": {"text/html": {}}, "description": "JSON, or a web page for browsers"}}
+    Format = Annotated[Literal["json", "html"] | None, Query(description="Override the Accept header.")]
+
+    def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, {"serve": serve, **context}, status_code=status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _wants_html(request, request.query_params.get("format")):
+            return page(request, "error.html", {"status": exc.status_code, "message": exc.detail}, exc.status_code)
+        return JSONResponse(
+            {"error": {"status": exc.status_code, "message": exc.detail}},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        message = "invalid request: " + "; ".join(problems[:3]) + ("; ..." if len(problems) > 3 else "")
+        if _wants_html(request, request.query_params.get("format")):
+            return page(request, "error.html", {"status": 422, "message": message}, 422)
+        return JSONResponse({"error": {"status": 422, "message": message, "details": problems}}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        log.exception("%s %s failed", request.method, request.url.path)
+        return JSONResponse({"error": {"status": 500, "message": "internal error; see the server log"}}, 500)
+
+    @app.get("/health", response_model=Health, tags=["meta"])
+    def health() -> dict[str, Any]:
+        """Whether the server can read its store, with the store's size."""
+        counts = store.counts()
+        return {
+            "status": "ok",
+            "version": VERSION,
+            "schema_version": store.schema_version(),
+            "articles": counts["articles"],
+            "events": counts["events"],
+        }
+
+    @app.get("/", include_in_schema=False, dependencies=reads)
+    @app.get("/events", response_model=EventPage, responses=html_too, dependencies=reads, tags=["read"])
+    def list_events(
+        request: Request,
+        q: Annotated[str, Query(max_length=200, description="Words that must all appear.")] = "",
+        since: Annotated[str, Query(description="First day (YYYY-MM-DD), inclusive.")] = "",
+        until: Annotated[str, Query(description="Last day (YYYY-MM-DD), inclusive.")] = "",
+        outlet: Annotated[str, Query(max_length=200, description="Only events this outlet covered.")] = "",
+        sort: Literal["recent", "coverage"] = "recent",
+        limit: Annotated[int | None, Query(ge=1, le=serve.max_page_size)] = None,
+        offset: Annotated[int, Query(ge=0)] = 0,
+        format: Format = None,
+    ) -> Any:
+        """Events, newest (``sort=recent``) or most covered (``sort=coverage``) first, one page at a time."""
+        first, last = _day(since, "since"), _day(until, "until")
+        query = EventQuery(
+            text=q.strip(),
+            since=datetime.combine(first, time.min, UTC) if first else None,
+            until=datetime.combine(last + timedelta(days=1), time.min, UTC) if last else None,
+            source=outlet,
+            order=sort,
+            limit=limit or serve.page_size,
+            offset=offset,
+        )
+        events, total = store.find_events(query)
+        nearby = {
+            "next": _page_url(request, query.offset + query.limit) if query.offset + query.limit < total else None,
+            "prev": _page_url(request, max(query.offset - query.limit, 0)) if query.offset else None,
+        }
+        if _wants_html(request, format):
+            filters = {"q": q, "since": since, "until": until, "outlet": outlet, "sort": sort}
+            context = {"events": events, "total": total, "query": query, "filters": filters, **nearby}
+            return page(request, "events.html", {**context, "outlets": store.sources(), "date_span": date_span})
+        items = [_brief(e) for e in events]
+        return {"items": items, "total": total, "limit": query.limit, "offset": query.offset, **nearby}
+
+    @app.get("/events/{event_id}", response_model=EventDetail, responses=html_too, dependencies=reads, tags=["read"])
+    def get_event(request: Request, event_id: str, format: Format = None) -> Any:
+        """One event: headline, cited summary, sources by outlet (copies marked), facts, disagreements, timeline."""
+        event = store.event(event_id)
+        if event is None:
+            raise HTTPException(404, f"no event {event_id!r}")
+        outlets = outlets_of(event)
+        if _wants_html(request, format):
+            context = {
+                "event": event,
+                "outlets": outlets,
+                "citations": citation_numbers(event),
+                "articles": {a.id: a for a in event.articles},
+                "chart": timeline_chart(event),
+                "date_span": date_span,
+                "entry_date": entry_date,
+            }
+            return page(request, "event.html", context)
+        return _event_detail(event, outlets)
+
+    @app.get("/articles/{article_id}", response_model=ArticleOut, responses=html_too, dependencies=reads, tags=["read"])
+    def get_article(request: Request, article_id: str, format: Format = None) -> Any:
+        """One stored article with its text and the events it belongs to."""
+        article = store.article(article_id)
+        if article is None:
+            raise HTTPException(404, f"no article {article_id!r}")
+        events = [{"id": i, "headline": h, "url": f"/events/{i}"} for i, h in store.events_of_article(article_id)]
+        if _wants_html(request, format):
+            context = {"article": article, "paragraphs": article_paragraphs(article), "events": events}
+            return page(request, "article.html", context)
+        return {**_article_dict(article), "events": events}
+
+    @app.post("/articles", status_code=202, response_model=JobOut, tags=["write"])
+    def post_articles(
+        request: Request,
+        body: Submission | list[ArticleIn] | ArticleIn,
+        key: Annotated[str, Depends(require_key)],
+    ) -> Any:
+        """Queue articles (one object, a list, or ``{"articles": [...], "urls": [...]}``) for ingest.
+
+        Returns at once with a job; poll ``GET /jobs/{id}``. Needs an API key.
+        """
+        submission = _as_submission(body)
+        count = len(submission.articles) + len(submission.urls)
+        if count == 0:
+            raise HTTPException(422, "nothing to ingest: give at least one article or URL")
+        if count > serve.max_items:
+            raise HTTPException(413, f"{count} items in one request; the limit is {serve.max_items}")
+        for url in submission.urls:
+            if not is_url(url):
+                raise HTTPException(422, f"{url!r}: only http and https URLs can be fetched")
+        job = worker.submit(submission.model_dump(exclude_defaults=True))
+        log.info("job %s queued by key %r: %d items", job.id, key, count)
+        answer = _job_dict(job)
+        return JSONResponse(jsonable_encoder(answer), status_code=202, headers={"Location": answer["url"]})
+
+    @app.get("/jobs/{job_id}", response_model=JobOut, dependencies=reads, tags=["write"])
+    def get_job(job_id: str) -> Any:
+        """Where a submitted ingest stands: queued, running, done (with its tally) or failed (with why)."""
+        job = store.job(job_id)
+        if job is None:
+            raise HTTPException(404, f"no job {job_id!r}")
+        return _job_dict(job)
+
+    return app
+
+
+def _templates() -> Jinja2Templates:
+    # Autoescaping is on for every template: article text comes from anywhere and is always escaped.
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    env.filters["day"] = lambda d: d.strftime("%-d %b %Y") if d else "undated"
+    env.filters["moment"] = lambda d: d.strftime("%-d %b %Y, %H:%M UTC") if d else "undated"
+    env.filters["plural"] = lambda n, word: f"{n} {word}{'s' * (n != 1)}"
+    env.globals["version"] = VERSION
+    return Jinja2Templates(env=env)
+
+
+def _presented_key(request: Request) -> str:
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials:
+        return credentials.strip()
+    return request.headers.get("x-api-key", "").strip()
+
+
+def _wants_html(request: Request, fmt: str | None) -> bool:
+    if fmt in ("json", "html"):
+        return fmt == "html"
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _day(value: str, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise HTTPException(422, f"{name}={value!r}: not a date (use YYYY-MM-DD)") from None
+
+
+def _page_url(request: Request, offset: int) -> str:
+    url = request.url.include_query_params(offset=offset)
+    return f"{url.path}?{url.query}"
+
+
+def _as_submission(body: Submission | list[ArticleIn] | ArticleIn) -> Submission:
+    if isinstance(body, Submission):
+        return body
+    return Submission(articles=body if isinstance(body, list) else [body])
+
+
+def _brief(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "headline": event.headline,
+        "lead": event.summary[0].text if event.summary else "",
+        "sources": event.sources,
+        "article_count": len(event.articles),
+        "first_published": event.first_published,
+        "last_published": event.last_published,
+        "url": f"/events/{event.id}",
+    }
+
+
+def _event_detail(event: Event, outlets) -> dict[str, Any]:
+    detail = event_as_dict(event)
+    # Facts the renderer does not (yet) write out are still part of the API's answer.
+    for name in ("entities", "figures", "disagreements"):
+        if name not in detail and getattr(event, name, None):
+            detail[name] = jsonable_encoder(getattr(event, name))
+    detail["outlets"] = [
+        {
+            "name": outlet.name,
+            "articles": [
+                {
+                    "id": s.article.id,
+                    "title": s.article.title,
+                    "url": s.article.url,
+                    "published": s.article.published,
+                    "copy_of": s.copy_of.id if s.copy_of else None,
+                }
+                for s in outlet.articles
+            ],
+        }
+        for outlet in outlets
+    ]
+    return jsonable_encoder(detail)
+
+
+def _article_dict(article: Article) -> dict[str, Any]:
+    return {
+        "id": article.id,
+        "title": article.title,
+        "text": article.text,
+        "url": article.url,
+        "source": article.source,
+        "published": article.published,
+        "author": article.author,
+        "language": article.language,
+    }
+
+
+def _job_dict(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "status": job.status,
+        "created_at": job.created_at,
+        "updated_at": job.updated_at,
+        "result": json.loads(job.result) if job.result else None,
+        "error": job.error,
+        "url": f"/jobs/{job.id}",
+    }

@@ -1,0 +1,188 @@
+"""Learned boilerplate removal: lines that repeat across different stories are not news.
+
+trafilatura removes the page furniture it can recognise from markup (menus, footers, comment
+sections). What survives inside the article container is text that *looks* like article text:
+"Latest News", "Share this article", "Sign up for our newsletter", "Photo: AP", a comment policy,
+an author bio. No list of phrases can keep up with every outlet, but all of these share one
+property: the same line comes back on many pages that tell different stories. A
+``BoilerplateModel`` learns exactly that, per site and across the corpus, and ``transform``
+drops the lines it has learned.
+
+This is written by hand because it is the product's own idea; no library learns line-level
+repetition across a news stream.
+
+Where the learned state lives: in memory, for one ingest run (learned over batches of
+``CleanSettings.batch_documents`` before they are stored) or for the life of one ``watch``
+process, which keeps learning poll after poll. Not in the store: the statistics grow with every
+distinct line ever seen, and they can always be relearned from the raw documents the store keeps.
+The price is that a run of a few pages learns little (two files teach nothing); the summary stage
+filters short lines such as "Latest News" on its own.
+
+Two cautions shape the statistics:
+
+- Syndication. A wire story republished by ten outlets repeats every one of its lines on ten
+  sites. Repetition is therefore counted over distinct *stories*, not pages: a page's story is
+  the fingerprint of its two longest lines, so copies of one story count once.
+- Templates. "More news: <headline>" or "Photo: <name>/Reuters" never repeat verbatim, but their
+  lead ("more news", "photo") does. The lead of a short line (a few words and a colon) is learned
+  like a line, and a short line is dropped when its lead has been learned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from .config import CleanSettings
+from .model import Article
+
+_NON_WORD = re.compile(r"[\W_]+")
+_DIGITS = re.compile(r"\d+")
+# A template's lead: a few words at the start of a line, then a colon and a space ("Photo: ...",
+# "Related: ..."); "http://" is no lead.
+_LEAD = re.compile(r"^\s*([^:]{1,40}?)\s*:\s")
+
+
+def line_fingerprint(line: str) -> str:
+    """What identifies a line across pages: case, digits, punctuation and spacing ignored.
+
+    Digits are folded so that "Posted 3 hours ago" and "Posted 5 hours ago" are one line.
+    """
+    folded = unicodedata.normalize("NFKC", line).casefold()
+    folded = _DIGITS.sub("0", folded)
+    key = _NON_WORD.sub(" ", folded).strip()
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest() if key else ""
+
+
+def lead_fingerprint(line: str, max_words: int, max_line_words: int) -> str:
+    """The fingerprint of a short line's template lead ("Photo" in "Photo: Jane Doe/AP"), or ''.
+
+    Only short lines have one: "Smith said: ..." opening a long paragraph is reporting, and a
+    dateline ("LONDON (Reuters) - ...") is no lead at all.
+    """
+    match = _LEAD.match(line)
+    if not match or len(match.group(1).split()) > max_words or len(line.split()) > max_line_words:
+        return ""
+    return "lead:" + line_fingerprint(match.group(1))
+
+
+@dataclass
+class _Counts:
+    """Per key (a line or lead fingerprint): the distinct stories and sites it was seen in."""
+
+    stories: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    sites: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+
+class BoilerplateModel:
+    """Learns which lines are boilerplate from their repetition over different stories.
+
+    ``partial_fit`` may be called batch after batch (a stream, a ``watch`` loop); ``transform``
+    returns cleaned copies of articles, never touching the originals. A line is boilerplate when
+
+    - on one site it occurs in at least ``site_min_stories`` different stories, or
+    - across the corpus it occurs on at least ``corpus_min_sites`` different sites (each a
+      different story), or
+    - its template lead passes the same tests with ``lead_factor`` times the bar.
+    """
+
+    def __init__(self, settings: CleanSettings = CleanSettings()) -> None:
+        self.settings = settings
+        self._enough = max(settings.site_min_stories, settings.corpus_min_sites) * max(1, settings.lead_factor)
+        self._by_site: dict[str, _Counts] = defaultdict(_Counts)
+        self._corpus = _Counts()
+
+    def fit(self, articles: Iterable[Article]) -> BoilerplateModel:
+        """Forget what was learned and learn from ``articles``."""
+        self._by_site = defaultdict(_Counts)
+        self._corpus = _Counts()
+        return self.partial_fit(articles)
+
+    def partial_fit(self, articles: Iterable[Article]) -> BoilerplateModel:
+        """Add ``articles`` to what was learned."""
+        for article in articles:
+            lines = _lines(article.text)
+            if not lines:
+                continue
+            site = site_of(article)
+            story_key = story_fingerprint(lines)
+            counts = self._by_site[site]
+            for key in self._keys(lines):
+                for seen, value in (
+                    (counts.stories[key], story_key),
+                    (self._corpus.stories[key], story_key),
+                    (self._corpus.sites[key], site),
+                ):
+                    # Counting past the highest bar decides nothing: the sets stay small.
+                    if len(seen) < self._enough:
+                        seen.add(value)
+        return self
+
+    def is_boilerplate(self, line: str, site: str) -> bool:
+        """Whether ``line``, found on ``site``, is learned boilerplate."""
+        key = line_fingerprint(line)
+        if key and self._repeated(key, site, 1):
+            return True
+        lead = self._lead(line)
+        return bool(lead) and self._repeated(lead, site, self.settings.lead_factor)
+
+    def transform(self, articles: Iterable[Article]) -> list[Article]:
+        """Copies of ``articles`` without their boilerplate lines.
+
+        An article that would lose all its text is kept as it was: a page whose every line is
+        shared is more likely a short wire brief republished than pure boilerplate.
+        """
+        cleaned = []
+        for article in articles:
+            site = site_of(article)
+            kept = [
+                line for line in article.text.splitlines() if not line.strip() or not self.is_boilerplate(line, site)
+            ]
+            text = "\n".join(kept).strip()
+            cleaned.append(replace(article, text=text) if text else article)
+        return cleaned
+
+    def fit_transform(self, articles: list[Article]) -> list[Article]:
+        return self.fit(articles).transform(articles)
+
+    def _keys(self, lines: list[str]) -> set[str]:
+        keys = {line_fingerprint(line) for line in lines}
+        keys |= {self._lead(line) for line in lines}
+        keys.discard("")
+        return keys
+
+    def _lead(self, line: str) -> str:
+        return lead_fingerprint(line, self.settings.lead_max_words, self.settings.lead_line_max_words)
+
+    def _repeated(self, key: str, site: str, factor: int) -> bool:
+        site_counts = self._by_site.get(site)
+        if site_counts and len(site_counts.stories.get(key, ())) >= self.settings.site_min_stories * factor:
+            return True
+        return (
+            len(self._corpus.sites.get(key, ())) >= self.settings.corpus_min_sites * factor
+            and len(self._corpus.stories.get(key, ())) >= self.settings.corpus_min_sites * factor
+        )
+
+
+def story_fingerprint(lines: list[str]) -> str:
+    """What identifies a page's story: its two longest lines together.
+
+    Copies of one wire story share their longest paragraphs; one line alone would not do, since
+    a long template paragraph (an author bio, a disclaimer) can be the longest line of every
+    page of a site.
+    """
+    longest = sorted(lines, key=len, reverse=True)[:2]
+    return "|".join(sorted(line_fingerprint(line) for line in longest))
+
+
+def site_of(article: Article) -> str:
+    """The scope of per-site statistics: the outlet name, else the URL's host."""
+    return (article.source or article.url).casefold()
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]

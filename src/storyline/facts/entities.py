@@ -1,0 +1,186 @@
+"""Who and what an event involves: named entities grouped under one canonical name each.
+
+Three kinds of evidence merge two names (written by hand: this resolution is storyline's own idea,
+no library does it across the articles of one event):
+- the alias table (IS, ISIS, ISIL, Daesh -> Islamic State);
+- acronyms: "Syrian Democratic Forces (SDF)" spelled out in a text, or an all-capital name whose
+  letters are the initials of exactly one longer name of the event;
+- spelling variants of the same type ("Mustefa Bali" / "Mustafa Bali": one word differs, and only
+  slightly), and a lone surname that completes exactly one person ("Bali").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from difflib import SequenceMatcher
+
+from ..model import EntityGroup
+from .aliases import AliasTable
+
+ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"})
+# Countries and cities are tagged GPE or LOC inconsistently; for merging they are one type.
+_LABEL_FAMILY = {"LOC": "GPE", "FAC": "GPE"}
+_SMALL_WORDS = frozenset({"of", "the", "and", "for", "de", "al", "in", "on", "to", "&"})
+_SPELLED_ACRONYM = re.compile(r"((?:[A-Z][\w'’.-]*\s+(?:(?:of|the|and|for|de|in|on|to|&)\s+)*){1,8})\(([A-Z]{2,8})\)")
+_LEADING_THE = re.compile(r"^(?:the|The)\s+")
+_POSSESSIVE = re.compile(r"[’']s?$")
+
+
+def normalise_mention(text: str) -> str:
+    """A mention as a name: no leading "the", no possessive, single spaces."""
+    name = _POSSESSIVE.sub("", _LEADING_THE.sub("", " ".join(text.split())))
+    return name.strip(' -,."“”')
+
+
+def spelled_acronyms(text: str) -> dict[str, str]:
+    """Acronyms a text spells out, as acronym -> expansion: "Syrian Democratic Forces (SDF)"."""
+    found = {}
+    for match in _SPELLED_ACRONYM.finditer(text):
+        words = match.group(1).split()
+        acronym = match.group(2)
+        # the shortest tail of the capitalised run whose initials spell the acronym
+        for start in range(len(words) - 1, -1, -1):
+            if _initials(words[start:]) == acronym:
+                found[acronym] = " ".join(words[start:])
+                break
+    return found
+
+
+def _initials(words: list[str]) -> str:
+    letters = []
+    for word in words:
+        if word.lower() in _SMALL_WORDS:
+            continue
+        letters += [part[0] for part in re.split(r"[-–]", word) if part and part[0].isalpha()]
+    return "".join(letters).upper()
+
+
+def _family(label: str) -> str:
+    return _LABEL_FAMILY.get(label, label)
+
+
+class _Groups:
+    """Union-find over names."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.parent = {name: name for name in names}
+
+    def find(self, name: str) -> str:
+        while self.parent[name] != name:
+            self.parent[name] = self.parent[self.parent[name]]
+            name = self.parent[name]
+        return name
+
+    def union(self, a: str, b: str) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+    def members(self) -> dict[str, list[str]]:
+        groups: dict[str, list[str]] = {}
+        for name in self.parent:
+            groups.setdefault(self.find(name), []).append(name)
+        return groups
+
+
+def similar_spelling(a: str, b: str, min_similarity: float) -> bool:
+    """Same number of words, exactly one differing, and that one only slightly (same first letter)."""
+    words_a, words_b = a.lower().split(), b.lower().split()
+    if len(words_a) != len(words_b) or len(words_a) < 2 or a.lower() == b.lower():
+        return False
+    differing = [(x, y) for x, y in zip(words_a, words_b, strict=True) if x != y]
+    if len(differing) != 1:
+        return False
+    x, y = differing[0]
+    return x[0] == y[0] and min(len(x), len(y)) >= 4 and SequenceMatcher(None, x, y).ratio() >= min_similarity
+
+
+def group_entities(
+    mentions: Iterable[tuple[str, str]],
+    acronyms: dict[str, str],
+    aliases: AliasTable,
+    min_similarity: float,
+) -> list[EntityGroup]:
+    """Group (name, label) mentions into entities, most mentioned first.
+
+    ``acronyms`` are those the texts spelled out; ``min_similarity`` (difflib ratio) is how close
+    the one differing word of two spellings must be.
+    """
+    counts: Counter[str] = Counter()
+    labels: dict[str, Counter[str]] = {}
+    for text, label in mentions:
+        name = normalise_mention(text)
+        if label not in ENTITY_LABELS or len(name) < 2 or not any(c.isupper() for c in name):
+            continue
+        counts[name] += 1
+        labels.setdefault(name, Counter())[label] += 1
+    groups = _Groups(counts)
+    label_of = {name: labels[name].most_common(1)[0][0] for name in counts}
+    canonical_of: dict[str, str] = {}
+
+    # 1. the alias table: every name it knows joins its canonical entry
+    by_canonical: dict[str, str] = {}
+    for name in counts:
+        known = aliases.lookup(name)
+        if known:
+            canonical, label = known
+            label_of[name] = label
+            if canonical in by_canonical:
+                groups.union(name, by_canonical[canonical])
+            else:
+                by_canonical[canonical] = name
+            canonical_of[groups.find(name)] = canonical
+    # 2. acronyms spelled out in the texts, then initials matching exactly one longer name
+    lowered = {name.lower(): name for name in counts}
+    for acronym, expansion in acronyms.items():
+        if acronym in counts and expansion.lower() in lowered:
+            groups.union(acronym, lowered[expansion.lower()])
+    long_names = [n for n in counts if len(n.split()) >= 2]
+    for name in counts:
+        if re.fullmatch(r"[A-Z]{2,8}", name):
+            matches = {groups.find(n) for n in long_names if _initials(n.split()) == name}
+            if len(matches) == 1:
+                groups.union(name, matches.pop())
+    # 3. spelling variants of one type, then lone surnames completing exactly one person
+    names = sorted(counts)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            same_type = {_family(x) for x in labels[a]} & {_family(x) for x in labels[b]}
+            if same_type and similar_spelling(a, b, min_similarity):
+                groups.union(a, b)
+    people = [n for n in counts if label_of[n] == "PERSON" and len(n.split()) >= 2]
+    for name in counts:
+        # a lone word mostly tagged as a place is the place ("Baghouz"), not someone's surname
+        if " " in name or not name[0].isupper() or _family(label_of[name]) == "GPE":
+            continue
+        owners = {groups.find(p) for p in people if p.split()[-1] == name}
+        if len(owners) == 1:
+            groups.union(name, owners.pop())
+
+    result = []
+    for members in groups.members().values():
+        variants = tuple(sorted(((m, counts[m]) for m in members), key=lambda v: (-v[1], v[0])))
+        group_labels = Counter()
+        for member in members:
+            group_labels[label_of[member]] += counts[member]
+        canonical = next((canonical_of[groups.find(m)] for m in members if groups.find(m) in canonical_of), None)
+        name = canonical or _canonical(variants)
+        result.append(
+            EntityGroup(
+                name=name,
+                label=label_of[name] if name in label_of else group_labels.most_common(1)[0][0],
+                variants=variants,
+            )
+        )
+    return sorted(result, key=lambda g: (-g.mentions, g.name))
+
+
+def _canonical(variants: tuple[tuple[str, int], ...]) -> str:
+    """The most used full form: not an acronym, not a lone word that a longer variant ends with."""
+    names = [name for name, _ in variants]
+    full = [
+        name
+        for name in names
+        if not name.isupper() and not any(other != name and other.split()[-1] == name for other in names)
+    ]
+    return full[0] if full else names[0]

@@ -1,0 +1,388 @@
+"""Numeric claims in parsed sentences: value, qualifier, what is counted, who said so.
+
+Written by hand over spaCy's parse because what a figure counts is read from the dependency
+tree (the noun a number modifies and the verb governing that noun), and no library turns
+"more than 10,000 people have left" into (10000, "more than", "people left").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from ..model import Article, Figure
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+# Vague amounts: (low, high) bounds. They are shown but never called a disagreement.
+_VAGUE = {
+    "dozen": (12, 12), "dozens": (24, 99), "scores": (40, 200), "hundreds": (200, 999),
+    "thousands": (2_000, 9_999), "millions": (2_000_000, 9_999_999), "tens of thousands": (20_000, 99_999),
+    "hundreds of thousands": (200_000, 999_999), "a few hundred": (200, 500), "several hundred": (200, 900),
+    "a few thousand": (2_000, 5_000), "several thousand": (2_000, 9_000), "a few dozen": (24, 60),
+    "several dozen": (24, 100),
+}  # fmt: skip
+_FEW_BEFORE = re.compile(r"\b(a few|several)\s+$", re.IGNORECASE)
+# Words before a number, longest first, and the qualifier each means.
+_QUALIFIERS = [
+    ("no fewer than", "at least"), ("no less than", "at least"), ("more than", "more than"),
+    ("upwards of", "more than"), ("in excess of", "more than"), ("at least", "at least"),
+    ("a minimum of", "at least"), ("as many as", "up to"), ("fewer than", "less than"),
+    ("less than", "less than"), ("an estimated", "about"), ("approximately", "about"),
+    ("close to", "nearly"), ("nearly", "nearly"), ("almost", "nearly"), ("roughly", "about"),
+    ("around", "about"), ("about", "about"), ("some", "about"), ("up to", "up to"), ("at most", "up to"),
+    ("over", "more than"), ("under", "less than"), ("estimated", "about"),
+]  # fmt: skip
+_QUALIFIER_BEFORE = re.compile(
+    r"\b(" + "|".join(re.escape(q) for q, _ in _QUALIFIERS) + r")\s+(?:of\s+)?$", re.IGNORECASE
+)
+_QUALIFIER_MEANING = dict(_QUALIFIERS)
+# Nouns that say when or where, not how many: "four days", "the 13500 block".
+_NOT_COUNTED = frozenset(
+    "year month week day hour minute second time night morning o'clock a.m. p.m. am pm block percent "
+    "per cent point number no. page inch foot feet degree times".split()
+)
+# Lemmas that mean the same quantity, so "killed" and "died" and "dead" compare.
+_PREDICATE_CLASS = {
+    "kill": "killed", "die": "killed", "dead": "killed", "death": "killed", "slay": "killed",
+    "murder": "killed", "fatal": "killed", "perish": "killed", "claim": "killed",
+    "injure": "injured", "wound": "injured", "hurt": "injured", "injured": "injured", "wounded": "injured",
+    "shoot": "shot", "shot": "shot", "hit": "shot",
+    "arrest": "arrested", "detain": "arrested", "charge": "charged",
+    "flee": "left", "escape": "left", "evacuate": "evacuated", "rescue": "evacuated",
+    "trap": "trapped", "besiege": "trapped", "displace": "displaced",
+}  # fmt: skip
+_CASUALTY = frozenset({"killed", "injured", "shot"})
+# Words that make a figure a part of a larger whole: "two other victims", "two more", "one of them".
+_PART_WORDS = frozenset("other others more remaining additional another further first second third last".split())
+# "killed three people and himself" (four dead) / "three dead, including the gunman" (two victims):
+# a toll may or may not count the shooter, so either reading is allowed.
+_SHOOTER_EXCLUDED = re.compile(r"\b(?:himself|herself|themselves|(?:his|her|their) own li(?:fe|ves))\b", re.I)
+_SHOOTER_INCLUDED = re.compile(
+    r"\bincluding (?:the )?(?:suspected |alleged )?(?:gunman|shooter|suspect|attacker)\b", re.I
+)
+_ENUMERATION = re.compile(r"\b(?:another|the other|a second|a third|a fourth)\b", re.I)
+_RATE = frozenset({"per", "every", "out"})  # "19.3 deaths per 100,000 people" is a rate, not a count
+_BACKGROUND_DATE = re.compile(r"\b(?:years?|decades?) (?:ago|earlier|before)\b|\b(?:19|20)\d\d\b", re.I)
+_NOUN_CLASS = {
+    "person": "people", "people": "people", "individual": "people", "persons": "people",
+    "kid": "child", "children": "child", "death": "dead", "fatality": "dead", "casualty": "casualty",
+    "soldier": "troop", "troops": "troop",
+}  # fmt: skip
+_SAY = frozenset("say tell report announce estimate confirm add state claim tweet write put note".split())
+_SAY_PREDICATES = _SAY - {"claim", "put"}  # "claimed 12 lives" is a toll; "said 12" says nothing
+_PRONOUNS = frozenset("he she they it we i you who this that".split())
+_AGE_AFTER_NAME = re.compile(r"^\s*,\s*(\d{1,3})\s*(?:,|\.|$|and\b)")
+_YEARS_OLD = re.compile(r"\b(\d{1,3})-year-old\b")
+_DEATH_TOLL = re.compile(r"\bdeath toll\b", re.IGNORECASE)
+_NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A figure with what the comparison needs: its bounds and the words and dates around it."""
+
+    figure: Figure
+    low: float
+    high: float
+    vague: bool
+    partial: bool  # counts a part of a larger whole ("two other victims"): never compared
+    context: frozenset[str]  # content lemmas of the sentence, numbers left out
+    dates: frozenset[str]  # date expressions of the sentence, lower-cased
+    places: frozenset[str]  # places the sentence names (GPE, LOC, FAC), lower-cased
+
+
+def parse_number(words: str) -> float | None:
+    """'2,000' -> 2000, 'twenty-five' -> 25, '1.5 million' -> 1500000, 'three hundred' -> 300."""
+    total, current = 0.0, 0.0
+    seen = False
+    for word in re.split(r"[\s-]+", words.lower().replace(" and ", " ")):
+        if not word:
+            continue
+        if _NUMBER.match(word):
+            current += float(word.replace(",", ""))
+        elif word in _UNITS:
+            current += _UNITS[word]
+        elif word in _SCALES:
+            current = max(current, 1) * _SCALES[word]
+            if _SCALES[word] >= 1000:
+                total, current = total + current, 0.0
+        else:
+            return None
+        seen = True
+    return total + current if seen else None
+
+
+def bounds(value: float, qualifier: str, tolerance: float) -> tuple[float, float]:
+    """The interval a figure allows: "about 90" within ``tolerance`` of 90, "at least 15" 15 and up."""
+    if qualifier == "about":
+        return value * (1 - tolerance), value * (1 + tolerance)
+    if qualifier == "nearly":
+        return value * (1 - tolerance), value
+    if qualifier == "at least":
+        return value, math.inf
+    if qualifier == "more than":
+        return math.nextafter(value, math.inf), math.inf
+    if qualifier == "up to":
+        return 0.0, value
+    if qualifier == "less than":
+        return 0.0, math.nextafter(value, -math.inf)
+    return value, value
+
+
+def _number_spans(doc) -> list[tuple[int, int]]:
+    """Token ranges [start, end) of numbers, number words joined ("three hundred", "twenty - five")."""
+    spans, i = [], 0
+    while i < len(doc):
+        token = doc[i]
+        if token.like_num and token.ent_type_ not in ("DATE", "TIME", "ORDINAL", "PERCENT", "MONEY"):
+            j = i + 1
+            while j < len(doc) and (
+                doc[j].like_num or (doc[j].text == "-" and j + 1 < len(doc) and doc[j + 1].like_num)
+            ):
+                j += 1
+            spans.append((i, j))
+            i = j
+        elif token.lower_ in _VAGUE and token.ent_type_ != "DATE":
+            spans.append((i, i + 1))
+            i += 1
+        else:
+            i += 1
+    return spans
+
+
+def _counted_noun(number, vague: bool):
+    """The noun a number counts: "62 people" -> people, "dozens of civilians" -> civilians."""
+    if number.dep_ in ("nummod", "quantmod", "compound") and number.head.pos_ in ("NOUN", "PROPN"):
+        # "Kurdistan 24", "Route 66": a name with a number, not a count
+        return number.head if number.head.i > number.i else None
+    if not vague and number.lower_ not in _SCALES:
+        return None  # "two of the victims" is a part, handled by _is_part
+    for child in number.children:
+        if child.dep_ == "prep" and child.lower_ == "of":
+            objects = [c for c in child.children if c.dep_ == "pobj" and c.pos_ in ("NOUN", "PROPN")]
+            if objects:
+                return objects[0]
+    return None
+
+
+def _is_part(doc, number, noun, vague: bool) -> bool:
+    """True when a figure counts part of a whole or nothing at all: "two other victims", "one of
+    them", "no one", a bare "one" in an enumeration ("one in the leg, one in the arm")."""
+    following = doc[number.i + 1 : number.i + 2]
+    preceding = doc[number.i - 1 : number.i] if number.i else None
+    if following and (following[0].lower_ in _PART_WORDS or (following[0].lower_ == "of" and not vague)):
+        return True
+    if preceding and (
+        preceding[0].lower_ in _PART_WORDS or preceding[0].lower_ in _RATE or preceding[0].lower_ == "no"
+    ):
+        return True
+    if noun is not None and noun.head.lemma_.lower() == "find":
+        return True  # "officers found three people shot": the scene on arrival, not the toll
+    if noun is not None and noun.dep_ == "pobj" and noun.head.lower_ in ("with", "among", "including", "inside"):
+        return True  # "a van with three wounded people inside", "including two children"
+    if number.lower_ == "one" and _ENUMERATION.search(doc.text):
+        return True  # "one man was hit in the leg, another in the arm"
+    if noun is not None:
+        return any(t.lower_ in _PART_WORDS for t in doc[number.i + 1 : noun.i])
+    return number.lower_ == "one" or number.dep_ not in ("nsubj", "nsubjpass", "dobj")
+
+
+def _predicate_class(verb, noun) -> str:
+    """What happened to what is counted, as a comparable class: "shot to death" and "died" are "killed"."""
+    lemma = verb.lemma_.lower()
+    around = [*verb.children, *(noun.children if noun is not None else ())]
+    outcome = [t.lemma_.lower() for t in around if t.dep_ in ("oprd", "acomp", "amod", "xcomp", "ccomp", "advmod")]
+    if lemma in ("leave", "shoot") and any(_PREDICATE_CLASS.get(o) == "killed" for o in outcome):
+        return "killed"  # "leaving two people dead", "shot four people dead"
+    if lemma in ("leave", "be", "remain"):
+        # "leaving two people injured", "two people are dead"
+        classes = [_PREDICATE_CLASS[o] for o in outcome if _PREDICATE_CLASS.get(o) in _CASUALTY]
+        return classes[0] if classes else lemma
+    if noun is not None and noun.dep_ == "nsubj" and lemma not in ("die", "perish") and lemma in _PREDICATE_CLASS:
+        return f"{lemma} (by them)"  # "five people were shooting": those who did it, not those it was done to
+    if lemma == "shoot" and (
+        "fatally" in outcome or any(t.lower_ == "death" for c in verb.children if c.lower_ == "to" for t in c.children)
+    ):
+        return "killed"
+    return _PREDICATE_CLASS.get(lemma, lemma)
+
+
+def _predicate(node):
+    """The verb (or participle) saying what happened to what is counted, as (word, lemma)."""
+    for child in node.children:
+        if child.dep_ in ("acl", "amod", "relcl") and child.lemma_.lower() in _PREDICATE_CLASS:
+            return child
+    current = node
+    for _ in range(4):
+        if current.dep_ in ("ROOT",) or current.head is current:
+            break
+        current = current.head
+        if current.pos_ in ("VERB", "AUX") or current.lemma_.lower() in _PREDICATE_CLASS:
+            return current
+    return None
+
+
+def _said_by(doc) -> str:
+    """Who the sentence says gave its figures: "OCHA said", "according to the IRC"."""
+    for token in doc:
+        if token.lemma_.lower() in _SAY and token.pos_ == "VERB":
+            subjects = [c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")]
+            if subjects and subjects[0].lower_ not in _PRONOUNS:
+                return _phrase(subjects[0])
+        if token.lower_ == "according":
+            for to in token.children:
+                for obj in to.children:
+                    if obj.dep_ == "pobj":
+                        return _phrase(obj)
+    return ""
+
+
+def _phrase(head) -> str:
+    span = head.doc[head.left_edge.i : head.right_edge.i + 1]
+    if span[0].lower_ == "the":
+        span = span[1:]
+    text = span.text.strip(' ,"“”')
+    return text if 0 < len(text.split()) <= 8 else head.text
+
+
+def sentence_claims(doc, article: Article, tolerance: float) -> list[Claim]:
+    """Every figure of one parsed sentence."""
+    claims = []
+    context = frozenset(t.lemma_.lower() for t in doc if t.is_alpha and not t.is_stop and not t.like_num and len(t) > 2)
+    # spaCy tags ages ("Jeremy Lewis, 27", "20-year-old") as dates: only expressions with words count
+    dates = frozenset(
+        " ".join(e.text.lower().split())
+        for e in doc.ents
+        if e.label_ in ("DATE", "TIME") and any(c.isalpha() for c in e.text) and "-year-old" not in e.text
+    )
+    places = frozenset(re.sub(r"[’']s?$", "", e.text.lower()) for e in doc.ents if e.label_ in ("GPE", "LOC", "FAC"))
+    # a figure dated years back ("three years ago", "in 2012") is history, not this event's news
+    publication_year = str(article.published.year) if article.published else ""
+    background = any(_BACKGROUND_DATE.search(d) and publication_year not in d for d in dates)
+    said_by = _said_by(doc)
+    sentence = doc.text
+
+    def claim(value: float, qualifier: str, counts: str, key: str, written: str, partial: bool = False) -> Claim:
+        vague = qualifier == "vague"
+        low, high = _VAGUE.get(written.lower(), (value, value)) if vague else bounds(value, qualifier, tolerance)
+        if key.endswith(("|killed", "|shot")):
+            high += 1 if _SHOOTER_EXCLUDED.search(sentence) else 0
+            low -= 1 if _SHOOTER_INCLUDED.search(sentence) else 0
+        figure = Figure(
+            value=value,
+            qualifier=qualifier,
+            counts=counts,
+            text=written,
+            sentence=sentence,
+            article_id=article.id,
+            source=article.source,
+            published=article.published,
+            said_by=said_by,
+            key=key,
+        )
+        return Claim(
+            figure=figure,
+            low=low,
+            high=high,
+            vague=vague,
+            partial=partial or background,
+            context=context,
+            dates=dates,
+            places=places,
+        )
+
+    for start, end in _number_spans(doc):
+        span = doc[start:end]
+        number = span[-1]
+        if any(t.text == "-" for t in doc[end : end + 1]) and doc[end + 1 : end + 2].text.lower().startswith("year"):
+            continue  # "20-year-old": an age, handled below
+        written_number = span.text.lower()
+        few = _FEW_BEFORE.search(doc[:start].text + " ")
+        if few and written_number in ("hundred", "thousand", "dozen"):
+            written_number = f"{few.group(1).lower()} {written_number}"
+            start = doc.char_span(few.start(1), few.start(1) + 1, alignment_mode="expand").start
+        vague = written_number in _VAGUE and written_number != "dozen"
+        value = parse_number(span.text) if not vague else float(_VAGUE[written_number][0])
+        if value is None:
+            continue
+        noun = _counted_noun(number, vague)
+        if noun is not None and noun.lemma_.lower() in _NOT_COUNTED:
+            continue
+        head = noun if noun is not None else number
+        verb = _predicate(head)
+        predicate = _predicate_class(verb, noun) if verb is not None else ""
+        if predicate in _SAY_PREDICATES:
+            predicate, verb = "", None  # the verb of the source, not of what is counted
+        if _DEATH_TOLL.search(sentence) and noun is None and number.dep_ == "pobj":
+            noun_word, noun_class, predicate, verb = "death toll", "people", "killed", None
+        elif noun is not None:
+            first = end + 1 if end < len(doc) and doc[end].lower_ == "of" else end  # "dozens of civilians"
+            noun_word = doc[first : noun.i + 1].text if noun.i >= first else noun.text
+            noun_class = _NOUN_CLASS.get(noun.lemma_.lower(), noun.lemma_.lower())
+        elif predicate in _CASUALTY:
+            noun_word, noun_class = "people", "people"  # "four were wounded"
+        else:
+            continue  # a bare number whose meaning the sentence does not say
+        qualifier = "vague" if vague else _qualifier(doc, start)
+        counts = noun_word if noun_word == "death toll" else f"{noun_word} {verb.text if verb is not None else ''}"
+
+        written_start = start
+        match = _QUALIFIER_BEFORE.search(doc[:start].text + " ")
+        if match and not vague:
+            written_start = doc.char_span(match.start(1), match.start(1) + 1, alignment_mode="expand").start
+        written = doc[written_start : (noun.i + 1) if noun is not None and noun.i >= end else end].text
+        partial = _is_part(doc, number, noun, vague)
+        claims.append(claim(value, qualifier, counts.strip(), f"{noun_class}|{predicate}", written, partial))
+
+    # Two figures of one quantity in one sentence are parts of an enumeration ("two at the
+    # barbershop, two more at the car wash"), not totals.
+    keys = Counter(c.figure.key for c in claims)
+    claims = [replace(c, partial=True) if keys[c.figure.key] > 1 else c for c in claims]
+    claims += _ages(doc, claim)
+    return claims
+
+
+def _qualifier(doc, start: int) -> str:
+    match = _QUALIFIER_BEFORE.search(doc[:start].text + " ") if start else None
+    return _QUALIFIER_MEANING[match.group(1).lower()] if match else "exactly"
+
+
+def _ages(doc, claim) -> list[Claim]:
+    """Ages of named people: "Bernard Gillis, 20," and "20-year-old John Smith"."""
+    found = []
+    for ent in doc.ents:
+        if ent.label_ != "PERSON":
+            continue
+        after = doc.text[ent.end_char : ent.end_char + 12]
+        match = _AGE_AFTER_NAME.match(after)
+        before = doc.text[max(0, ent.start_char - 16) : ent.start_char]
+        prior = _YEARS_OLD.search(before)
+        age = (
+            match.group(1)
+            if match
+            else (
+                prior.group(1) if prior and before.rstrip().endswith(("old", "man", "woman", "boy", "girl")) else None
+            )
+        )
+        if age is None or not 0 < int(age) < 120:
+            continue
+        found.append(
+            claim(float(age), "exactly", f"age of {ent.text}", f"age|{_person_key(ent.text)}", f"{ent.text}, {age}")
+        )
+    return found
+
+
+def _person_key(name: str) -> str:
+    """First and last name, lower-cased: "Christopher A. Hart" and "Christopher Hart" are one person,
+    "Sarah Griego" and "Angelina Griego" are two."""
+    words = [w for w in re.sub(r"[\"“”(].*?[\"“”)]", " ", name).split() if not re.fullmatch(r"[A-Z]\.?", w)]
+    words = [w.lower().rstrip(".,") for w in words] or [name.lower()]
+    return f"{words[0]} {words[-1]}" if len(words) > 1 else words[0]

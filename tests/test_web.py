@@ -1,0 +1,161 @@
+"""The web pages in a real browser: Debian's Chromium, headless, driven by Playwright.
+
+Screenshots go to ``test-output/screenshots/`` (or ``$STORYLINE_TEST_OUTPUT/screenshots``).
+"""
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES
+from serving import ingest, running_server
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+REPO = Path(__file__).resolve().parents[1]
+SCREENSHOTS = Path(os.environ.get("STORYLINE_TEST_OUTPUT", REPO / "test-output")) / "screenshots"
+CHROMIUM_ENV = "STORYLINE_TEST_CHROMIUM"
+CHROMIUM = os.environ.get(CHROMIUM_ENV, "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    db = str(tmp_path_factory.mktemp("web") / "web.db")
+    ingest(db, *sorted(EXAMPLES.glob("*.txt")), DATA / "quake.jsonl", DATA / "final.jsonl")
+    with running_server(db) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if CHROMIUM_ENV in os.environ:
+            pytest.fail(f"${CHROMIUM_ENV}={CHROMIUM} is set but there is no browser there")
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set ${CHROMIUM_ENV})")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    yield page
+    context.close()
+    # A CSP violation, a missing file or a script error would all show up here.
+    assert problems == []
+
+
+def _shot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky sources panel is drawn where the view is
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def _open_baghouz_event(page):
+    page.goto("/")
+    link = page.get_by_role("link", name=re.compile("Syria|IS|Baghouz", re.I)).first
+    link.click()
+    page.wait_for_url(re.compile(r"/events/ev-"))
+
+
+def test_event_list_shows_every_event_with_its_outlets(page):
+    page.goto("/")
+    expect = playwright_api.expect
+    expect(page).to_have_title(re.compile("Events"))
+    cards = page.locator(".event-card")
+    assert cards.count() >= 3
+    expect(page.locator(".count")).to_have_text(f"{cards.count()} events")  # one page holds them all
+    quake = cards.filter(has_text="Norcia").first
+    expect(quake.locator(".chips li")).to_have_count(3)  # three outlets covered the quake
+    _shot(page, "events")
+
+
+def test_example_event_page_cites_every_sentence_and_draws_a_timeline(page):
+    _open_baghouz_event(page)
+    expect = playwright_api.expect
+    sentences = page.locator(".summary .sentence")
+    assert 3 <= sentences.count() <= 8
+    for i in range(sentences.count()):
+        expect(sentences.nth(i).locator("a.cite")).to_have_count(1)
+    assert "Latest News" not in page.locator(".summary").inner_text()
+    expect(page.locator(".sources .outlet")).to_have_count(2)  # both example texts, two outlets
+    expect(page.locator(".chart svg circle")).to_have_count(page.locator(".timeline li").count())
+    _shot(page, "event-baghouz")
+
+
+def test_timeline_chart_has_a_lane_per_outlet(page):
+    page.goto("/?q=norcia")
+    page.locator(".event-card h2 a").first.click()
+    labels = page.locator(".chart .lane-label").all_text_contents()
+    assert sorted(labels) == ["Example Daily", "Example Times", "Example Wire"]
+    dot = page.locator(".chart a").first
+    dot.focus()  # the dots are links a keyboard reaches
+    playwright_api.expect(dot).to_be_focused()
+    _shot(page, "event-norcia")
+
+
+def test_following_a_citation_opens_the_article_at_the_cited_sentence(page):
+    _open_baghouz_event(page)
+    cite = page.locator(".summary a.cite").first
+    quoted = page.locator(".summary .sentence-text").first.inner_text()
+    cite.click()
+    page.wait_for_url(re.compile(r"/articles/[^#]+#s\d+$"))
+    target = page.locator(".s:target")
+    playwright_api.expect(target).to_have_count(1)
+    assert target.inner_text().strip() == quoted.strip()  # the summary quotes the article verbatim
+    # the cited sentence is marked (yellow), and the page scrolled it into view
+    assert target.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(255, 243, 191)"
+    playwright_api.expect(target).to_be_in_viewport()
+    _shot(page, "article-cited-sentence")
+
+
+def test_search_from_the_header_and_the_filters(page):
+    page.goto("/")
+    page.get_by_role("searchbox", name="Search events").fill("Norcia basilica")
+    page.get_by_role("searchbox", name="Search events").press("Enter")
+    page.wait_for_url(re.compile(r"q=Norcia\+basilica"))
+    expect = playwright_api.expect
+    expect(page.locator(".event-card")).to_have_count(1)
+    expect(page.locator(".event-card h2")).to_contain_text("Norcia")
+    _shot(page, "search-norcia")
+    page.get_by_label("Words").fill("zzzunmatched")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator(".count")).to_have_text("No events match.")
+    page.get_by_label("Words").fill("")
+    page.get_by_label("Outlet").select_option("Example Times")
+    page.get_by_role("button", name="Apply").click()
+    assert page.locator(".event-card").count() >= 1
+    for card in page.locator(".event-card").all():
+        expect(card.locator(".chips")).to_contain_text("Example Times")
+
+
+def test_keyboard_reaches_the_skip_link_then_the_search(page):
+    page.goto("/")
+    page.keyboard.press("Tab")
+    playwright_api.expect(page.locator("a.skip")).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    playwright_api.expect(page.locator("#site-q")).to_be_focused()
+
+
+def test_pages_read_well_on_a_phone(browser, server):
+    context = browser.new_context(base_url=server, viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    page = context.new_page()
+    _open_baghouz_event(page)
+    # nothing is wider than the screen: no sideways scrolling
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    _shot(page, "event-baghouz-phone")
+    context.close()
