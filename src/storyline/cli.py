@@ -8,6 +8,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import resources
@@ -68,7 +69,9 @@ allow_private_option = click.option(
 @click.argument("paths", nargs=-1, required=True)
 @db_option
 @allow_private_option
-@click.option("--fetch-entries", is_flag=True, help="For feed files too, fetch each entry's page (always for feed URLs).")
+@click.option(
+    "--fetch-entries", is_flag=True, help="For feed files too, fetch each entry's page (always for feed URLs)."
+)
 @click.option("--no-robots", is_flag=True, help="Ignore robots.txt (only for sites you own).")
 def ingest(paths: tuple[str, ...], db: str, allow_private: bool, fetch_entries: bool, no_robots: bool) -> None:
     """Read files, directories and URLs into the store and rebuild events.
@@ -148,7 +151,9 @@ def _reasons(report: IngestReport) -> list[str]:
 @click.option("--once", is_flag=True, help="Poll once and exit.")
 @db_option
 @allow_private_option
-def watch(feeds: tuple[str, ...], follow: Path | None, interval: float, once: bool, db: str, allow_private: bool) -> None:
+def watch(
+    feeds: tuple[str, ...], follow: Path | None, interval: float, once: bool, db: str, allow_private: bool
+) -> None:
     """Follow RSS/Atom feeds: poll them (conditional GET) and ingest the pages of new entries."""
     urls = list(feeds) + (_feed_list(follow) if follow else [])
     bad = [url for url in urls if not is_url(url)]
@@ -250,19 +255,19 @@ def _read_articles(given: str, settings: Settings) -> list[Article]:
     return extraction.articles
 
 
+def data_option(help_text: str, folder_only: bool = False) -> Callable:
+    """The ``--data`` option every ``evaluate`` command takes: an existing dataset path, read in place."""
+    kind = click.Path(exists=True, file_okay=not folder_only, path_type=Path)
+    return click.option("--data", type=kind, required=True, help=help_text)
+
+
 @main.group()
 def evaluate() -> None:
     """Score a stage against gold data (datasets are read where they lie, e.g. ../shared/eval)."""
 
 
 @evaluate.command("extraction")
-@click.option(
-    "--data",
-    "data",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    required=True,
-    help="The Scrapinghub article-extraction-benchmark folder (ground-truth.json, html/).",
-)
+@data_option("The Scrapinghub article-extraction-benchmark folder (ground-truth.json, html/).", folder_only=True)
 @click.option("--workers", type=click.IntRange(min=1), default=ExtractSettings.workers, show_default=True)
 def evaluate_extraction_command(data: Path, workers: int) -> None:
     """Article-body precision, recall and F1 (4-token shingles, as the benchmark scores) and speed."""
@@ -277,13 +282,7 @@ def evaluate_extraction_command(data: Path, workers: int) -> None:
 
 
 @evaluate.command("facts")
-@click.option(
-    "--data",
-    "data",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    required=True,
-    help="The evaluation folder holding gva-incidents-dev/ (e.g. ../shared/eval).",
-)
+@data_option("The evaluation folder holding gva-incidents-dev/ (e.g. ../shared/eval).", folder_only=True)
 @click.option(
     "--pairs",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -306,13 +305,10 @@ def evaluate_facts_command(data: Path, pairs: Path | None) -> None:
 
 @evaluate.command("summarization")
 @click.option("--dataset", type=click.Choice(SUMMARY_DATASETS), required=True)
+@data_option("The dataset's folder, e.g. ../shared/eval/duc2006-2007 or ../shared/eval/multinews-test-sample.")
 @click.option(
-    "--data",
-    type=click.Path(exists=True, path_type=Path),
-    required=True,
-    help="The dataset's folder, e.g. ../shared/eval/duc2006-2007 or ../shared/eval/multinews-test-sample.",
+    "--words", type=click.IntRange(min=1), default=None, help="Cut every output here  [default: the dataset's]"
 )
-@click.option("--words", type=click.IntRange(min=1), default=None, help="Cut every output here  [default: the dataset's]")
 @click.option("--limit", "max_tasks", type=click.IntRange(min=1), default=None, help="Score only the first N inputs.")
 @click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Processes for the baselines.")
 @click.option("--generic", is_flag=True, help="Also score storyline without the topic's question.")
@@ -332,11 +328,8 @@ def evaluate_summarization_command(
 
 @evaluate.command("clustering")
 @click.option("--dataset", type=click.Choice(CLUSTER_DATASETS), required=True, help="duc = DUC 2006 + 2007 together.")
-@click.option(
-    "--data",
-    type=click.Path(exists=True, path_type=Path),
-    required=True,
-    help="The dataset's folder or file, e.g. ../shared/eval/duc2006-2007 or ../shared/eval/uci-news-aggregator-sample.",
+@data_option(
+    "The dataset's folder or file, e.g. ../shared/eval/duc2006-2007 or ../shared/eval/uci-news-aggregator-sample."
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Score only the first N articles (date order).")
 def evaluate_clustering_command(dataset: str, data: Path, limit: int | None) -> None:
