@@ -239,6 +239,7 @@ class _Events:
         self.active = np.zeros(64, dtype=bool)  # False once merged into another event
         self.lexical: list[TermVector | None] = []
         self.names: list[Counter[str]] = []
+        self.distinctive: list[set[str]] = []  # distinctive names its articles brought
         self.size: list[int] = []
         self.ids: list[str] = []
         self.parent: list[int] = []
@@ -256,16 +257,18 @@ class _Events:
         self.active[event] = True
         self.lexical.append(None)
         self.names.append(Counter())
+        self.distinctive.append(set())
         self.size.append(0)
         self.ids.append(event_id)
         self.parent.append(event)
         return event
 
-    def add(self, event: int, index_vector: np.ndarray, lexical: TermVector, names, when: float) -> None:
+    def add(self, event: int, index_vector: np.ndarray, lexical: TermVector, names, distinctive, when: float) -> None:
         self.index[event] += index_vector
         self.index_norm[event] = np.linalg.norm(self.index[event])
         self.lexical[event] = lexical if self.lexical[event] is None else self.lexical[event] + lexical
         self.names[event].update(names)
+        self.distinctive[event].update(distinctive)
         self.size[event] += 1
         if not math.isnan(when):
             self.last_seen[event] = np.fmax(self.last_seen[event], when)
@@ -275,12 +278,14 @@ class _Events:
         self.index_norm[survivor] = np.linalg.norm(self.index[survivor])
         self.lexical[survivor] = self.lexical[survivor] + self.lexical[other]
         self.names[survivor].update(self.names[other])
+        self.distinctive[survivor] |= self.distinctive[other]
         self.size[survivor] += self.size[other]
         self.last_seen[survivor] = np.fmax(self.last_seen[survivor], self.last_seen[other])
         self.active[other] = False
         self.parent[other] = survivor
         self.lexical[other] = None
         self.names[other] = Counter()
+        self.distinctive[other] = set()
 
     def index_cosine(self, event: int, unit_vector: np.ndarray) -> float:
         return float(self.index[event] @ unit_vector) / max(float(self.index_norm[event]), 1e-12)
@@ -444,7 +449,7 @@ class EventClusterer:
 
     def _join(self, event: int, vector: np.ndarray, feats: ArticleFeatures, i: int, merge: bool = True) -> None:
         events = self._events
-        events.add(event, vector, feats.lexical[i], feats.names[i], feats.times[i])
+        events.add(event, vector, feats.lexical[i], feats.names[i], feats.distinctive[i], feats.times[i])
         if merge and math.isfinite(self.settings.merge_threshold) and events.size[event] > 1:
             self._merge_converged(event, feats.times[i])
 
@@ -457,7 +462,7 @@ class EventClusterer:
         vector = events.index[event] / max(float(events.index_norm[event]), 1e-12)
         for other in events.candidates(vector, when, window, self.settings.merge_candidates):
             other = int(other)
-            if other == event:
+            if other == event or not self._may_merge(event, other):
                 continue
             lexical = events.lexical_cosine(other, events.lexical[event])
             score = (w_dense * events.index_cosine(other, vector) + w_lexical * lexical) / (w_dense + w_lexical)
@@ -467,3 +472,10 @@ class EventClusterer:
             events.merge(survivor, merged)
             event = survivor
             vector = events.index[event] / max(float(events.index_norm[event]), 1e-12)
+
+    def _may_merge(self, event: int, other: int) -> bool:
+        """The name gate for merges: two events that each brought distinctive names merge only
+        if they share one, or look-alike events (two shootings) would merge through their
+        generic vocabulary, bypassing the gate their articles met one by one."""
+        mine, theirs = self._events.distinctive[event], self._events.distinctive[other]
+        return not (self.settings.name_gate_share and mine and theirs and mine.isdisjoint(theirs))
