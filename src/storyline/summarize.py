@@ -67,14 +67,37 @@ def standalone(sentence: Sentence, settings: SentenceSettings = SentenceSettings
     if detached != text:
         text = detached[0].upper() + detached[1:]
         sentence = replace(sentence, text=text)
-    if not settings.min_words <= sentence.words <= settings.max_words:
+    if not _whole_statement(sentence, settings) or _leans_on_context(text):
         return None
-    if not _ENDS_LIKE_A_SENTENCE.search(text) or is_boilerplate(text):
-        return None  # headlines, fragments, questions to the reader, bylines, page furniture
+    return sentence
+
+
+def follows_on(sentence: Sentence, settings: SentenceSettings = SentenceSettings()) -> bool:
+    """Whether the sentence is a whole statement that reads well right after the sentence before
+    it in its article, and only there: "She was charged with drunk driving." after the sentence
+    that names her. Such a sentence may join a summary that already holds its predecessor."""
+    return _whole_statement(sentence, settings) and _leans_on_context(sentence.text)
+
+
+def _whole_statement(sentence: Sentence, settings: SentenceSettings) -> bool:
+    """Of sensible length, ending like a sentence, and not a byline, headline or page furniture."""
+    text = sentence.text
+    return (
+        settings.min_words <= sentence.words <= settings.max_words
+        and bool(_ENDS_LIKE_A_SENTENCE.search(text))
+        and not is_boilerplate(text)
+    )
+
+
+def _leans_on_context(text: str) -> bool:
+    """Opens with a pronoun or connective, or reports speech of someone named earlier."""
     first = _FIRST_WORD.match(text)
-    if not first or first.group(1).lower() in DANGLING_OPENERS or DETACHABLE_CONNECTIVES.match(text):
-        return None
-    return None if _LEANS_ON_CONTEXT.search(text) else sentence
+    return (
+        not first
+        or first.group(1).lower() in DANGLING_OPENERS
+        or bool(DETACHABLE_CONNECTIVES.match(text))
+        or bool(_LEANS_ON_CONTEXT.search(text))
+    )
 
 
 def is_candidate(sentence: Sentence, settings: SentenceSettings = SentenceSettings()) -> bool:
@@ -111,11 +134,7 @@ def summarize_event(
     centroids = _article_centroids(vectors, article_of, len(per_article))
     topicality = _topicality(vectors, article_of, centroids, settings)
 
-    pool = [
-        (i, repaired)
-        for i, s in enumerate(everything)
-        if topicality[i] >= settings.min_topic_similarity and (repaired := standalone(s, sentence_settings))
-    ]
+    pool, after = _candidates(everything, topicality, settings, sentence_settings, asked=bool(query))
     if not pool:
         return Summary(headline=_headline(articles, vectorizer, centroids) or _first_title(articles), sentences=[])
     index = np.array([i for i, _ in pool])
@@ -143,11 +162,43 @@ def summarize_event(
     else:
         redundant = redundant[np.ix_(selectable, selectable)]
     objective = _Objective(pooled, similarity, query_similarity, settings)
-    chosen = [selectable[k] for k in objective.select(selectable, relevance[selectable], redundant, budget, fill)]
+    chosen = [
+        selectable[k] for k in objective.select(selectable, relevance[selectable], redundant, after, budget, fill)
+    ]
     order = {a.id: n for n, a in enumerate(articles)}
     chosen.sort(key=lambda k: (_date_key(pooled[k]), order[pooled[k].article_id], pooled[k].position))
     headline = _headline(articles, vectorizer, centroids) or _best_lead(pooled, relevance)
     return Summary(headline=headline, sentences=[pooled[k] for k in chosen])
+
+
+def _candidates(
+    everything: list[Sentence],
+    topicality: np.ndarray,
+    settings: SummarySettings,
+    sentence_settings: SentenceSettings,
+    asked: bool,
+) -> tuple[list[tuple[int, Sentence]], np.ndarray]:
+    """The on-topic sentences a summary may use, as (index in ``everything``, text to print),
+    and for each the pool position of the sentence it must follow (-1 if it stands alone)."""
+    pool: list[tuple[int, Sentence]] = []
+    after: list[int] = []
+    pooled_at: dict[int, int] = {}
+    # With a question, the question says what matters: leads get no lower bar.
+    lead_bar = settings.min_topic_similarity if asked else settings.lead_min_topic_similarity
+    for i, sentence in enumerate(everything):
+        lead = sentence.position < settings.lead_sentences
+        if topicality[i] < (lead_bar if lead else settings.min_topic_similarity):
+            continue
+        if repaired := standalone(sentence, sentence_settings):
+            after.append(-1)
+        elif i - 1 in pooled_at and everything[i - 1].article_id == sentence.article_id and follows_on(sentence):
+            repaired = sentence
+            after.append(pooled_at[i - 1])
+        else:
+            continue
+        pooled_at[i] = len(pool)
+        pool.append((i, repaired))
+    return pool, np.array(after, dtype=np.int64)
 
 
 def _article_centroids(vectors, article_of: np.ndarray, count: int) -> np.ndarray:
@@ -248,15 +299,26 @@ class _Objective:
         self.similarity = similarity
         self.sizes = np.array([s.words for s in pooled], dtype=np.float32)
         lead = np.array([_lead_share(s, settings) for s in pooled], dtype=np.float32)
-        self.weight = 1 + settings.lead_coverage_weight * lead
+        asked = query_similarity is not None
+        self.weight = 1 + (settings.lead_coverage_weight_with_query if asked else settings.lead_coverage_weight) * lead
         if query_similarity is not None and query_similarity.max() > 0:
             self.weight += settings.query_coverage_weight * query_similarity / query_similarity.max()
         self.cap = settings.coverage_saturation * similarity.sum(axis=0)
 
     def select(
-        self, selectable: np.ndarray, relevance: np.ndarray, redundant: np.ndarray, budget: int, fill: bool
+        self,
+        selectable: np.ndarray,
+        relevance: np.ndarray,
+        redundant: np.ndarray,
+        after: np.ndarray,
+        budget: int,
+        fill: bool,
     ) -> list[int]:
-        """Positions in ``selectable`` of the chosen sentences, in the order chosen."""
+        """Positions in ``selectable`` of the chosen sentences, in the order chosen.
+
+        ``after`` gives, per pooled sentence, the pooled sentence it may only follow (or -1):
+        such a sentence becomes available once its predecessor is chosen.
+        """
         rows = self.similarity[selectable]
         sizes = self.sizes[selectable]
         cluster = _clusters(rows, self.settings)
@@ -264,23 +326,29 @@ class _Objective:
         reward = np.clip(relevance, 0, None)
         diversity_scale = self.settings.diversity_weight * rows.sum() / max(len(selectable), 1)
         covered = np.zeros(len(self.cap), dtype=np.float32)
-        available = np.ones(len(selectable), dtype=bool)
+        slot = np.full(len(after), -1)
+        slot[selectable] = np.arange(len(selectable))
+        predecessor = np.where(after[selectable] >= 0, slot[np.maximum(after[selectable], 0)], -1)
+        available = ~((after[selectable] >= 0) & (predecessor < 0))  # its predecessor cannot be chosen
+        picked = np.zeros(len(selectable), dtype=bool)
         chosen: list[int] = []
         used = 0.0
         while used < budget:
             available &= (used + sizes <= budget) | fill
-            if not available.any():
+            ready = available & ((predecessor < 0) | picked[np.maximum(predecessor, 0)])
+            if not ready.any():
                 break
             current = np.minimum(covered, self.cap)
             coverage_gain = (np.minimum(covered[None, :] + rows, self.cap[None, :]) - current[None, :]) @ self.weight
             diversity_gain = np.sqrt(gathered[cluster] + reward) - np.sqrt(gathered[cluster])
             gain = (coverage_gain + diversity_scale * diversity_gain) / sizes**self.settings.cost_exponent
-            gain[~available] = -np.inf
+            gain[~ready] = -np.inf
             best = int(np.argmax(gain))
             available[best] = False
             if chosen and redundant[best, chosen].any():
                 continue  # says nothing new: never print the same fact twice
             chosen.append(best)
+            picked[best] = True
             used += sizes[best]
             covered += rows[best]
             gathered[cluster[best]] += reward[best]
