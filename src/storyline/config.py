@@ -27,6 +27,14 @@ class ExtractSettings:
     fast: bool = True
     """trafilatura's ``fast`` mode (no readability/justext fallback): on the Scrapinghub
     benchmark it scored F1 0.962 against 0.960 for the full mode, at about twice the speed."""
+    max_page_bytes: int = 8 * 1024 * 1024
+    """An HTML page larger than this is refused: trafilatura's time grows with the page (a 17 MB
+    page of 200,000 paragraphs takes over 25 s), and news pages are far smaller (Scrapinghub's
+    181 pages: 170 KB on average, 2 MB at most). ``max_bytes`` bounds whole files (JSONL, WARC)."""
+    max_tag_attributes: int = 5_000
+    """A page with a tag holding more attributes is refused: libxml2 compares each new attribute
+    with the tag's others, so parsing time grows with their square (20,000 take 1 s, 200,000
+    minutes); real pages have tens."""
     byline_search: bool = False
     """Look for a byline in the page body when neither meta tags nor JSON-LD name an author
     (trafilatura's author XPaths). Off by default: it costs about a quarter of the extraction

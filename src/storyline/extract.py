@@ -60,6 +60,8 @@ _BLOCK_TAGS = ("p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "bloc
 # The page's declared language; trafilatura only reports one when asked to filter by language.
 _HTML_LANG = re.compile(rb"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", re.IGNORECASE)
 _LANG_SNIFF_BYTES = 4096
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TAG = re.compile(rb"<[^<>]*>")
 # Scripts (but not JSON-LD metadata), styles, inline SVG and comments carry no article text;
 # dropping them before parsing shrinks the Scrapinghub pages from 170 KB to 69 KB on average, the
 # extraction 20% faster, and leaves trafilatura's output unchanged there (F1 0.9646 either way).
@@ -117,18 +119,25 @@ def parse_date(value: object) -> datetime | None:
             raise ValueError(f"unreadable date {value!r}") from exc
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it
+        raise ValueError(f"unreadable date {value!r} (out of range in UTC)") from None
 
 
 def article_id(text: str, url: str = "") -> str:
     """A stable id for an article that arrived without one: from its URL, else its text."""
     key = url or " ".join(text.split())
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+    # surrogatepass: a JSON "\ud800" escape is a lone surrogate, which strict UTF-8 cannot encode
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def outlet_of(url: str) -> str:
     """The host of a URL without ``www.``, the best outlet name when a page gives none."""
-    host = urlsplit(url).hostname or ""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:  # "http://[x": an unclosed IPv6 bracket
+        return ""
     return host.removeprefix("www.")
 
 
@@ -140,7 +149,12 @@ def _checked_text(text: str, item: str, minimum: int = 1) -> str:
 
 
 def _read_html(doc: RawDocument, settings: ExtractSettings) -> Extraction:
-    tree = load_html(without_inert_markup(doc.data))
+    if len(doc.data) > settings.max_page_bytes:
+        raise InputError(doc.origin, f"page larger than {settings.max_page_bytes // 2**20} MiB (refused unparsed)")
+    data = without_inert_markup(doc.data)
+    if _has_tag_with_more_attributes(data, settings.max_tag_attributes):
+        raise InputError(doc.origin, f"a tag with over {settings.max_tag_attributes} attributes (refused unparsed)")
+    tree = load_html(data)
     if tree is None:
         raise InputError(doc.origin, "no HTML document found")
     body = trafilatura.bare_extraction(tree, url=doc.url or None, fast=settings.fast, include_comments=False)
@@ -193,6 +207,14 @@ def page_metadata(tree: HtmlElement, url: str, byline_search: bool = False) -> D
     return meta
 
 
+def _has_tag_with_more_attributes(data: bytes, limit: int) -> bool:
+    """Whether one tag holds more than ``limit`` '=' signs (a bound on its attributes), in linear
+    time; a page with fewer in all settles it without the scan."""
+    if data.count(b"=") <= limit:
+        return False
+    return any(match.group().count(b"=") > limit for match in _TAG.finditer(data))
+
+
 def without_inert_markup(data: bytes) -> bytes:
     """``data`` without its script (except JSON-LD), style, svg and comment blocks, in linear time.
 
@@ -224,13 +246,12 @@ def without_inert_markup(data: bytes) -> bytes:
 def canonical_url(url: str) -> str:
     """The page's address in one spelling: scheme and host lower-case, default port, tracking
     parameters and fragment dropped (courlan), so that two links to one page compare equal."""
-    if not url or urlsplit(url).scheme not in ("http", "https"):
-        return url
     try:
-        normalised = normalize_url(url)
-    except ValueError:
+        if not url or urlsplit(url).scheme not in ("http", "https"):
+            return url
+        return urlunsplit(urlsplit(normalize_url(url))._replace(fragment=""))
+    except ValueError:  # unparseable ("http://[x"): kept as given
         return url
-    return urlunsplit(urlsplit(normalised)._replace(fragment=""))
 
 
 def declared_language(data: bytes) -> str:
@@ -246,6 +267,8 @@ def _today() -> str:
 def _read_text(doc: RawDocument, settings: ExtractSettings) -> Extraction:
     """Plain text: the first non-empty line is the title, the rest the body."""
     lines = decode_text(doc.data, doc.origin).strip().splitlines()
+    if not lines:  # only Unicode whitespace (U+3000...), which the reader's byte check lets by
+        raise InputError(doc.origin, "empty text")
     title, body = lines[0].strip(), "\n".join(lines[1:])
     text = _checked_text(body, doc.origin, settings.min_text_chars)
     article = Article(id=article_id(text), text=text, title=title, source=Path(doc.origin).name)
@@ -255,7 +278,9 @@ def _read_text(doc: RawDocument, settings: ExtractSettings) -> Extraction:
 def _read_jsonl(doc: RawDocument, settings: ExtractSettings) -> Extraction:
     """One JSON object per line with ``text`` and optionally the other ``JSONL_FIELDS``."""
     extraction = Extraction()
-    for number, line in enumerate(decode_text(doc.data, doc.origin).splitlines(), start=1):
+    # JSON Lines end at "\n" only: str.splitlines() would also cut at U+2028, U+2029 and U+0085,
+    # which JSON strings may hold raw (web text is full of U+2028).
+    for number, line in enumerate(decode_text(doc.data, doc.origin).split("\n"), start=1):
         if not line.strip():
             continue
         item = f"{doc.origin}:{number}"
@@ -263,6 +288,8 @@ def _read_jsonl(doc: RawDocument, settings: ExtractSettings) -> Extraction:
             extraction.articles.append(article_from_record(json.loads(line), item))
         except json.JSONDecodeError as exc:
             extraction.failures.append(Failure(item, f"invalid JSON ({exc.msg})"))
+        except RecursionError:  # "[[[[..." thousands deep: this line only, not the whole file
+            extraction.failures.append(Failure(item, "invalid JSON (nested too deeply)"))
         except InputError as exc:
             extraction.failures.append(Failure(exc.item, exc.reason))
     return extraction
@@ -342,7 +369,10 @@ def parse_feed(doc: RawDocument) -> feedparser.FeedParserDict:
         ) from None
     except (ParseError, ValueError):
         pass  # malformed but harmless XML: feedparser's loose parser may still recover entries
-    return feedparser.parse(io.BytesIO(doc.data), sanitize_html=True, resolve_relative_uris=True)
+    try:
+        return feedparser.parse(io.BytesIO(doc.data), sanitize_html=True, resolve_relative_uris=True)
+    except ValueError as exc:  # its loose parser: chr() of a character reference beyond U+10FFFF
+        raise InputError(doc.origin, f"not a readable feed ({exc})") from None
 
 
 def feed_links(doc: RawDocument) -> list[str]:
@@ -420,9 +450,10 @@ def html_fragment_text(fragment: str) -> str:
     """
     if "<" not in fragment:
         return fragment
+    fragment = _CONTROL_CHARACTERS.sub("", fragment)  # lxml refuses them in text and tails
     try:
         tree = _FRAGMENT_CLEANER.clean_html(lxml_html.fragment_fromstring(fragment, create_parent="div"))
-    except (etree.ParserError, ValueError):
+    except (etree.ParserError, ValueError, AssertionError):  # lxml *asserts* one body ("<html>")
         return ""
     for element in tree.iter(*_BLOCK_TAGS):
         element.tail = "\n" + (element.tail or "")
