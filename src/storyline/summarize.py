@@ -152,7 +152,8 @@ def summarize_event(
     selectable = np.arange(len(pooled))
     redundant = similarity >= settings.redundancy
     if embedder is not None:
-        selectable = np.sort(np.argsort(-relevance, kind="stable")[: settings.embed_shortlist])
+        shortlist = min(settings.embed_shortlist, round(settings.embed_shortlist_per_word * budget))
+        selectable = np.sort(np.argsort(-relevance, kind="stable")[: max(1, shortlist)])
         dense = embedder.encode([pooled[k].text for k in selectable] + ([query] if query else []))
         meaning = dense[: len(selectable)] @ dense[: len(selectable)].T
         redundant = redundant[np.ix_(selectable, selectable)] | (meaning >= settings.embed_redundancy)
