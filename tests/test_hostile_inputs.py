@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import json
 import re
+import resource
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -154,3 +158,170 @@ def test_a_hostile_batch_reports_each_item_and_leaves_stored_data_intact(tmp_pat
         after = dict(conn.execute("SELECT id, text FROM articles").fetchall())
         assert "root:" not in "".join(after.values())
     assert all(after[i] == text for i, text in before)
+
+
+# -- fixed time and memory bounds -----------------------------------------------------------
+
+SENTENCE = "The council said the river rose on Monday and forty homes were flooded in the town. "
+SECONDS_PER_INPUT = 20  # generous: each takes well under 5 s even on a busy 2-core machine
+PEAK_MEMORY_MB = 1500  # the reader process's peak resident size over all inputs
+TFIDF_ONLY = {"STORYLINE_EMBEDDINGS": "off"}  # these tests are about reading, not clustering
+ADDRESS_SPACE_LIMIT = 4 * 1024**3  # a hard cap: a runaway allocation fails instead of eating the machine
+
+# Reads and extracts each file named on the command line, printing one JSON line per file with
+# the outcome, the wall time and the process's peak memory so far.
+READER = r"""
+import json, resource, sys, time
+from pathlib import Path
+from storyline.errors import InputError
+from storyline.extract import extract
+from storyline.ingest import read_documents
+for name in sys.argv[1:]:
+    started, articles, failures, crash = time.perf_counter(), 0, [], None
+    try:
+        for doc in read_documents(Path(name)):
+            if isinstance(doc, InputError):
+                failures.append(doc.reason)
+                continue
+            extraction = extract(doc)
+            articles += len(extraction.articles)
+            failures += [f.reason for f in extraction.failures]
+    except BaseException as exc:
+        crash = f"{exc.__class__.__name__}: {exc}"[:500]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    record = {"name": Path(name).name, "articles": articles, "failures": failures, "crash": crash}
+    print(json.dumps({**record, "seconds": time.perf_counter() - started, "peak_mb": peak}), flush=True)
+"""
+
+
+def hostile_files(folder: Path) -> dict[str, str]:
+    """Write the hostile inputs; return each file's name and the outcome expected ("" = any clean one)."""
+    laughs = folder / "quadratic.xml"
+    laughs.write_text(
+        '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "' + "x" * 100_000 + '">]><rss><channel><item>'
+        "<description>" + "&a;" * 20_000 + "</description></item></channel></rss>"
+    )
+    files = {
+        "nested_100k.html": "<html><body>" + "<div>" * 100_000 + SENTENCE + "</div>" * 100_000,
+        "huge_attribute.html": '<html><body><p title="' + "x" * 20_000_000 + '">' + SENTENCE * 3 + "</p></body></html>",
+        "many_attributes.html": "<p " + " ".join(f'a{i}="v"' for i in range(10_000)) + ">" + SENTENCE * 3 + "</p>",
+        "enormous_line.txt": "A title\n" + SENTENCE * 120_000,  # one 10 MB line
+        "enormous_title.txt": "T" * 10_000_000 + "\n" + SENTENCE * 3,
+        "enormous_line.jsonl": json.dumps({"text": SENTENCE * 120_000}) + "\n",
+        "nul_after_sniffing.txt": "A title\n" + SENTENCE * 200 + "\x00" * 1000 + SENTENCE,
+        "deep_feed.xml": '<?xml version="1.0"?><rss><channel><item><title>t</title><description>'
+        + "<a>" * 30_000
+        + "</description></item></channel></rss>",
+        "deep_entry.rss": '<?xml version="1.0"?><rss><channel><item><title>t</title><description>'
+        + "&lt;div&gt;" * 30_000
+        + SENTENCE
+        + "</description></item></channel></rss>",
+        "many_entries.rss": '<?xml version="1.0"?><rss><channel><title>w</title>'
+        + "".join(
+            f"<item><title>t{i}</title><link>https://e.example/{i}</link><description>{SENTENCE}{i}</description></item>"
+            for i in range(2_000)
+        )
+        + "</channel></rss>",
+        "unclosed_script.html": "<html><body><p>" + SENTENCE * 5 + "</p>" + "<script" * 1_000_000,
+        "many_paragraphs.html": "<html><body>" + f"<p>{SENTENCE}" * 200_000,  # 17 MB of paragraphs
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    invalid = b"\xff\xfe\xc3\x28\xa0\xa1\xe2\x28\xa1\xf0\x28\x8c\xbc\xed\xa0\x80 "  # bad starts, overlong, surrogates
+    (folder / "invalid_utf8.txt").write_bytes(b"A title\n" + (invalid + SENTENCE.encode()) * 20_000)
+    (folder / "invalid_utf8.html").write_bytes(b"<p>" + (invalid + SENTENCE.encode()) * 20_000 + b"</p>")
+    (folder / "bomb.html.gz").write_bytes(gzip.compress(b" " * 200_000_000, 9))  # 200 MB in 200 KB
+    expected = dict.fromkeys([*files, "invalid_utf8.txt", "invalid_utf8.html"], "")
+    expected |= {
+        "quadratic.xml": "EntitiesForbidden",
+        "bomb.html.gz": "too large once decompressed",
+        "many_paragraphs.html": "refused unparsed",
+        "many_attributes.html": "refused unparsed",
+    }
+    return expected
+
+
+def _with_address_space_limit() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_LIMIT, ADDRESS_SPACE_LIMIT))
+
+
+def read_in_bounded_process(paths: list[Path], timeout: float) -> list[dict]:
+    done = subprocess.run(
+        [sys.executable, "-c", READER, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=_with_address_space_limit,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def test_each_hostile_input_is_handled_within_time_and_memory_bounds(tmp_path):
+    expected = hostile_files(tmp_path)
+    outcomes = read_in_bounded_process(
+        [tmp_path / name for name in expected], timeout=SECONDS_PER_INPUT * len(expected)
+    )
+    assert [o["name"] for o in outcomes] == list(expected)
+    for outcome in outcomes:
+        name = outcome["name"]
+        assert outcome["crash"] is None, outcome
+        assert outcome["articles"] or outcome["failures"], name  # something was said about it
+        assert all(reason and "\n" not in reason for reason in outcome["failures"]), name
+        assert expected[name] in " ".join(outcome["failures"]), (name, outcome["failures"])
+        assert outcome["seconds"] < SECONDS_PER_INPUT, (name, outcome["seconds"])
+    assert max(o["peak_mb"] for o in outcomes) < PEAK_MEMORY_MB
+
+
+def test_a_tag_with_200k_attributes_is_refused_in_bounded_time(tmp_path):
+    # libxml2 compares each new attribute with those before it: 20k attributes take 1 s, 200k take minutes.
+    page = tmp_path / "attributes.html"
+    page.write_text("<p " + " ".join(f'a{i}="v"' for i in range(200_000)) + ">" + SENTENCE * 3 + "</p>")
+    [outcome] = read_in_bounded_process([page], timeout=8)
+    assert outcome["crash"] is None and outcome["seconds"] < 5
+    assert outcome["failures"] == [
+        f"a tag with over {ExtractSettings().max_tag_attributes} attributes (refused unparsed)"
+    ]
+
+
+def test_nul_bytes_and_invalid_unicode_reach_the_store_cleaned_or_not_at_all(tmp_path, db):
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    (folder / "nul.txt").write_text("Dam opens\n" + SENTENCE * 200 + "\x00\x00" + "The dam opened on Friday.")
+    (folder / "escapes.jsonl").write_text(
+        '{"id": "lone", "title": "Lone \\ud800 surrogate", "text": "A story with a lone \\udc00 surrogate in it."}\n'
+        '{"id": "nul", "text": "A story with a \\u0000 NUL in it."}\n'
+    )
+    (folder / "latin.txt").write_bytes(
+        b"Caf\xe9 reopens\n" + b"The caf\xe9 on the corner of the square reopened on Monday."
+    )
+    result = run_cli("ingest", str(folder), "--db", db, env=TFIDF_ONLY)
+    assert result.returncode == 0, result.stderr
+    assert TALLY.search(result.stdout).groups() == ("4", "0", "0", "0")
+    with sqlite3.connect(db) as conn:
+        stored = dict(conn.execute("SELECT id, title || ' ' || text FROM articles"))
+    assert all("\x00" not in text for text in stored.values())
+    assert stored["lone"] == "Lone \ufffd surrogate A story with a lone \ufffd surrogate in it."
+    assert stored["nul"].strip() == "A story with a  NUL in it."
+    assert any("café on the corner" in text for text in stored.values())
+
+
+def test_links_out_of_an_input_folder_are_not_followed(tmp_path, db):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "id_rsa.txt").write_text("Private key\n" + "SECRET-KEY-MATERIAL " * 10)
+    folder = tmp_path / "inbox"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "story.txt").write_text("Dam opens\nThe new dam on the river opened on Friday after four years of work.")
+    (folder / "key.txt").symlink_to(outside / "id_rsa.txt")
+    (folder / "story-again.txt").symlink_to(folder / "story.txt")  # inside the folder: fine
+    (folder / "sub" / "out").symlink_to(outside, target_is_directory=True)
+    (folder / "sub" / "loop").symlink_to(folder, target_is_directory=True)
+    result = run_cli("ingest", str(folder), "--db", db, env=TFIDF_ONLY)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"storyline: {folder / 'key.txt'}: symbolic link to a file outside {folder}; not followed"
+    ]
+    assert TALLY.search(result.stdout).groups() == ("1", "1", "1", "0")
+    with sqlite3.connect(db) as conn:
+        assert "SECRET" not in " ".join(t for (t,) in conn.execute("SELECT text FROM articles"))

@@ -44,6 +44,7 @@ from .web import (
     entry_date,
     outlets_of,
     timeline_chart,
+    web_link,
 )
 
 log = logging.getLogger("storyline.api")
@@ -56,6 +57,8 @@ CONTENT_SECURITY_POLICY = (
     " form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 _DOCS_PATHS = ("/docs", "/redoc")
+# SQL integers are 64-bit: a larger OFFSET is an overflow error in the database, not an empty page.
+_SQL_BIGINT_MAX = 2**63 - 1
 
 
 # -- request and response bodies ------------------------------------------------------------
@@ -200,7 +203,9 @@ class IngestWorker:
         """Run the ingest pipeline on the request's articles and URLs; return the tally."""
         reports = []
         if request.get("articles"):
-            lines = "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in request["articles"])
+            # ASCII-escaped: raw U+2028, U+2029 or U+0085 inside a string would end a line for
+            # readers that split lines the way str.splitlines() does.
+            lines = "".join(json.dumps(a) + "\n" for a in request["articles"])
             doc = RawDocument(origin=f"job {job_id}", kind="jsonl", data=lines.encode("utf-8"))
             reports.append(ingest_documents([doc], self.store, self.settings, on_failure=failures.append))
         if request.get("urls"):
@@ -230,32 +235,58 @@ class BodyLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(send)
+            await _send_error(send, 413, self._reason)
             return
         received = 0
+        refused = False
 
+        # Answer 413 the moment the count passes the limit, and tell the application the client
+        # left: raising here instead would reach FastAPI's body parser, which turns any error
+        # into "400 error parsing the body".
         async def counted() -> Message:
-            nonlocal received
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.limit:
-                raise _TooLarge
+                refused = True
+                await _send_error(send, 413, self._reason)
+                return {"type": "http.disconnect"}
             return message
 
-        try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
-            await self._refuse(send)
+        async def unless_refused(message: Message) -> None:
+            if not refused:
+                await send(message)
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"error": {"status": 413, "message": f"request body over {self.limit} bytes"}}).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await self.app(scope, counted, unless_refused)
+
+    @property
+    def _reason(self) -> str:
+        return f"request body over {self.limit} bytes"
 
 
-class _TooLarge(Exception):
-    pass
+class RefuseNul:
+    """Answer 400 to a URL with a NUL character in its path or query: PostgreSQL cannot compare
+    text holding NUL (it would be a 500), and SQLite's LIKE stops at it (a search for it matched
+    every event). No stored text holds NUL (the store drops it), so nothing is lost."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope["query_string"]):
+            await _send_error(send, 400, "NUL characters are not allowed in URLs")
+            return
+        await self.app(scope, receive, send)
+
+
+async def _send_error(send: Send, status: int, message: str) -> None:
+    """A JSON error answer from ASGI middleware, in the shape of the application's own errors."""
+    body = json.dumps({"error": {"status": status, "message": message}}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 class SecurityHeaders:
@@ -313,6 +344,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, limit=serve.max_body_bytes)
+    app.add_middleware(RefuseNul)
     if serve.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -389,7 +421,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         outlet: Annotated[str, Query(max_length=200, description="Only events this outlet covered.")] = "",
         sort: Literal["recent", "coverage"] = "recent",
         limit: Annotated[int | None, Query(ge=1, le=serve.max_page_size)] = None,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=_SQL_BIGINT_MAX)] = 0,
         format: Format = None,
     ) -> Any:
         """Events, newest (``sort=recent``) or most covered (``sort=coverage``) first, one page at a time."""
@@ -397,7 +429,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         query = EventQuery(
             text=q.strip(),
             since=datetime.combine(first, time.min, UTC) if first else None,
-            until=datetime.combine(last + timedelta(days=1), time.min, UTC) if last else None,
+            until=_start_of_day_after(last) if last else None,
             source=outlet,
             order=sort,
             limit=limit or serve.page_size,
@@ -490,6 +522,7 @@ def _templates() -> Jinja2Templates:
     env.filters["day"] = lambda d: d.strftime("%-d %b %Y") if d else "undated"
     env.filters["moment"] = lambda d: d.strftime("%-d %b %Y, %H:%M UTC") if d else "undated"
     env.filters["plural"] = lambda n, word: f"{n} {word}{'s' * (n != 1)}"
+    env.filters["web_link"] = web_link
     env.globals["version"] = VERSION
     return Jinja2Templates(env=env)
 
@@ -514,6 +547,13 @@ def _day(value: str, name: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise HTTPException(422, f"{name}={value!r}: not a date (use YYYY-MM-DD)") from None
+
+
+def _start_of_day_after(day: date) -> datetime | None:
+    try:
+        return datetime.combine(day + timedelta(days=1), time.min, UTC)
+    except OverflowError:  # until=9999-12-31: the calendar's last day leaves nothing after it
+        return None
 
 
 def _page_url(request: Request, offset: int) -> str:

@@ -20,7 +20,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import SQLAlchemyError
 
 from .clean import BoilerplateModel
-from .config import DB_ENV, DEFAULT_DB, ExtractSettings, FetchSettings, ServeSettings, Settings
+from .config import DB_ENV, DEFAULT_DB, ExtractSettings, FetchSettings, ScaleSettings, ServeSettings, Settings
 from .errors import InputError, StorylineError
 from .evaluate.clustering import DATASETS as CLUSTER_DATASETS
 from .evaluate.clustering import evaluate_clustering, format_runs
@@ -37,6 +37,7 @@ from .ingest import read_document
 from .model import Article, IngestReport, Sentence
 from .pipeline import cluster_articles, ingest_paths, summarize_articles, watch_feeds
 from .render import event_as_dict, event_as_markdown, event_as_text, sentence_as_dict
+from .scale import open_executor, require_dask
 from .store import Store
 
 db_option = click.option(
@@ -73,17 +74,49 @@ allow_private_option = click.option(
     "--fetch-entries", is_flag=True, help="For feed files too, fetch each entry's page (always for feed URLs)."
 )
 @click.option("--no-robots", is_flag=True, help="Ignore robots.txt (only for sites you own).")
-def ingest(paths: tuple[str, ...], db: str, allow_private: bool, fetch_entries: bool, no_robots: bool) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=ScaleSettings.workers,
+    help="Run on a Dask cluster of N local worker processes (0: in this process).",
+)
+@click.option("--scheduler", default="", metavar="tcp://HOST:PORT", help="Run on an existing Dask cluster.")
+@click.option("--no-facts", is_flag=True, help="Skip entities, figures and disagreements (spaCy): faster.")
+@click.option(
+    "--lexical-summaries", is_flag=True, help="Summarise every event on TF-IDF alone, without MiniLM: faster."
+)
+def ingest(
+    paths: tuple[str, ...],
+    db: str,
+    allow_private: bool,
+    fetch_entries: bool,
+    no_robots: bool,
+    workers: int,
+    scheduler: str,
+    no_facts: bool,
+    lexical_summaries: bool,
+) -> None:
     """Read files, directories and URLs into the store and rebuild events.
 
     PATHS are files or directories (HTML, TXT, JSONL, RSS/Atom, WARC, each possibly .gz) and
-    http(s) URLs of pages or feeds.
+    http(s) URLs of pages or feeds. With --workers or --scheduler, extraction, embedding and
+    summaries run in parallel on Dask (see docs/scale.md).
     """
     settings = Settings.from_env(db)
     settings = replace(
-        settings, fetch=replace(settings.fetch, allow_private=allow_private, respect_robots=not no_robots)
+        settings,
+        fetch=replace(settings.fetch, allow_private=allow_private, respect_robots=not no_robots),
+        scale=replace(
+            settings.scale,
+            workers=workers,
+            scheduler=scheduler,
+            **({"summary_model_min_articles": sys.maxsize} if lexical_summaries else {}),
+        ),
+        facts=replace(settings.facts, enabled=settings.facts.enabled and not no_facts),
     )
-    with Store(settings.db) as store, _progress() as progress:
+    if workers or scheduler:
+        require_dask()
+    with Store(settings.db) as store, open_executor(settings.scale) as executor, _progress() as progress:
         task = progress.add_task("reading", total=None)
         report = ingest_paths(
             paths,
@@ -92,6 +125,7 @@ def ingest(paths: tuple[str, ...], db: str, allow_private: bool, fetch_entries: 
             on_failure=_warn,
             on_document=lambda doc: progress.update(task, advance=1, description=_short(doc.origin)),
             fetch_entries=fetch_entries,
+            executor=executor,
         )
     click.echo(_tally(report))
     for line in _reasons(report):

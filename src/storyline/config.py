@@ -370,7 +370,8 @@ class ScaleSettings:
     """Events with fewer articles are summarised on TF-IDF alone. MiniLM's part in a summary is
     to recognise one fact told in other words by different outlets, which one article does not
     need; and with a 40-sentence shortlist per event it cost 72% of an ingest of 1,000 pages
-    (bench/pipeline_scale.py), most of it on single-article events. A large number summarises
+    (cProfile of ``storyline ingest`` on bench/pipeline_corpus.py's pages; 466 s of 674 s were
+    MiniLM on summary sentences), most of it on single-article events. A large number summarises
     every event on TF-IDF (``storyline ingest --lexical-summaries``), 0 none."""
 
 

@@ -174,7 +174,7 @@ class Fetcher:
             self._check_robots(url, current)
             response = self._request(url, current, headers)
             if response.status_code in _REDIRECT_STATUSES and "location" in response.headers:
-                current = urljoin(current, response.headers["location"])
+                current = _redirect_target(url, current, response.headers["location"])
                 continue
             if response.status_code == 304:
                 return Fetched(url, current, 304, etag=etag, last_modified=last_modified)
@@ -219,6 +219,9 @@ class Fetcher:
                     response = self._get_bounded(url, current, headers)
             except AddressRefused as exc:
                 raise InputError(url, f"refused: {exc}") from None
+            except (httpx.InvalidURL, UnicodeError) as exc:
+                # A host name no resolver can encode (an empty or 64+ character label, bad IDNA).
+                raise InputError(url, f"malformed address ({exc})") from None
             except httpx.TimeoutException:
                 if not attempts_left:
                     raise InputError(url, f"timed out after {self.settings.timeout:g} s") from None
@@ -306,8 +309,20 @@ class _HostGateContext:
 
 
 def _check_scheme(url: str, current: str) -> None:
-    if urlsplit(current).scheme not in ("http", "https"):
+    try:
+        parts = urlsplit(current)
+        parts.port  # noqa: B018 -- parsing the port is what rejects "host:99999" and "host:x"
+    except ValueError as exc:  # "http://[x": an unclosed IPv6 bracket
+        raise InputError(url, f"malformed address ({exc}: {current})") from None
+    if parts.scheme not in ("http", "https"):
         raise InputError(url, f"refused: not an http(s) address ({current})")
+
+
+def _redirect_target(url: str, current: str, location: str) -> str:
+    try:
+        return urljoin(current, location)
+    except ValueError as exc:
+        raise InputError(url, f"malformed redirect ({exc}: {location})") from None
 
 
 def _retry_after(response: httpx.Response, default: float, ceiling: float) -> float:
@@ -325,5 +340,7 @@ def _retry_after(response: httpx.Response, default: float, ceiling: float) -> fl
 
 
 def is_url(value: str) -> bool:
-    """Whether a command-line input names a web address rather than a file."""
-    return urlsplit(value).scheme in ("http", "https")
+    """Whether a command-line input names a web address rather than a file (well-formed or not:
+    a malformed one is then refused by ``Fetcher.fetch`` with its reason)."""
+    scheme, separator, _ = value.strip().partition(":")
+    return bool(separator) and scheme.lower() in ("http", "https")

@@ -51,14 +51,22 @@ def find_inputs(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
     """Expand files and directories (recursively, sorted, hidden entries skipped) into input files.
 
     A path that does not exist, or a file of a kind storyline does not read, comes out as an
-    ``InputError`` in its place so that the caller can report it and go on.
+    ``InputError`` in its place so that the caller can report it and go on. Inside a directory,
+    a symbolic link to a file outside it is refused, not followed: a folder of downloaded or
+    unpacked files must not be able to pull in ``~/.ssh/id_rsa.txt`` (links to directories are
+    never followed, so link loops cost nothing).
     """
     for given in paths:
         path = Path(given)
         if path.is_dir():
+            root = path.resolve()
             for child in sorted(path.rglob("*")):
                 relative = child.relative_to(path)
-                if child.is_file() and not any(part.startswith(".") for part in relative.parts):
+                if not child.is_file() or any(part.startswith(".") for part in relative.parts):
+                    continue
+                if child.is_symlink() and not child.resolve().is_relative_to(root):
+                    yield InputError(str(child), f"symbolic link to a file outside {path}; not followed")
+                else:
                     yield child if kind_of(child) else UnsupportedInput(str(child))
         elif path.is_file():
             yield path if kind_of(path) else UnsupportedInput(str(path))

@@ -5,20 +5,36 @@ ingest -> extract -> dedup -> cluster -> summarize -> facts -> store
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .clean import BoilerplateModel
 from .cluster import EventClusterer, clustering_embedder
 from .config import Settings
-from .dedup import ExactDuplicates, mark_copies
+from .dedup import ExactDuplicates
 from .embed import load_embedder
 from .errors import InputError, UnsupportedInput
-from .extract import extract_many, feed_links
-from .facts import event_facts, stored_facts
+from .extract import Extraction, extract_many, feed_links
+from .facts import EventFacts, event_facts, stored_facts
 from .fetch import FEED_TYPES, HTML_TYPES, Fetcher, is_url
 from .ingest import find_inputs, read_documents
 from .model import Article, Event, Failure, IngestReport, RawDocument
+from .scale import (
+    Executor,
+    LocalExecutor,
+    article_features,
+    chunks,
+    copy_groups,
+    extract_partition,
+    input_partitions,
+    worker_embed_settings,
+)
 from .store import Store
 from .summarize import Summary, summarize_event
 
@@ -30,6 +46,7 @@ def ingest_paths(
     on_failure: Callable[[Failure], None] = lambda failure: None,
     on_document: Callable[[RawDocument], None] = lambda doc: None,
     fetch_entries: bool = False,
+    executor: Executor | None = None,
 ) -> IngestReport:
     """Read, extract, clean and store every input under ``paths``, then rebuild the events.
 
@@ -38,14 +55,37 @@ def ingest_paths(
     else its entries' own text is used. Each document is stored in its own transaction, so a
     bad or interrupted input never costs the ones before it, and a re-run stores nothing twice.
     ``on_failure`` hears of each item that was skipped or failed, ``on_document`` of each
-    document read, as it happens.
+    document read, as it happens. With a Dask ``executor`` (scale.py) the workers read and
+    extract the input files, a partition each, and embed and summarise; URLs (and every input
+    when ``fetch_entries``: feed entries are fetched) are read here.
     """
     report = IngestReport()
+    executor = executor or LocalExecutor()
     with Fetcher(settings.fetch) as fetcher:
-        docs = _documents(paths, settings, fetcher, fetch_entries)
-        _store_documents(docs, store, settings, report, on_failure, on_document)
-    report.events = refresh_events(store, settings)
+        if isinstance(executor, LocalExecutor):
+            extracted = extract_many(_documents(paths, settings, fetcher, fetch_entries), settings.extract)
+        else:
+            extracted = _extract_on(executor, paths, settings, fetcher, fetch_entries)
+        _store_documents(extracted, store, settings, report, on_failure, on_document)
+    report.events = refresh_events(store, settings, executor)
     return report
+
+
+def _extract_on(
+    executor: Executor, paths: Iterable[str | Path], settings: Settings, fetcher: Fetcher, fetch_entries: bool
+) -> Iterator[tuple[RawDocument, Extraction] | tuple[InputError, None]]:
+    """Input files extracted on the executor's workers, partition by partition, in order; then
+    what must be fetched (URLs; every input when feed entries are fetched) extracted here."""
+    given = list(paths)
+    here = [p for p in given if fetch_entries or is_url(str(p))]
+    files = [p for p in given if not (fetch_entries or is_url(str(p)))]
+    extract_settings = replace(settings.extract, workers=1)
+    partitions = executor.map(
+        partial(extract_partition, settings=extract_settings), input_partitions(files, settings.scale)
+    )
+    yield from itertools.chain.from_iterable(partitions)
+    if here:
+        yield from extract_many(_documents(here, settings, fetcher, fetch_entries), settings.extract)
 
 
 def ingest_documents(
@@ -56,7 +96,7 @@ def ingest_documents(
 ) -> IngestReport:
     """Extract and store documents that were read elsewhere (the HTTP API), then rebuild the events."""
     report = IngestReport()
-    _store_documents(docs, store, settings, report, on_failure)
+    _store_documents(extract_many(docs, settings.extract), store, settings, report, on_failure)
     report.events = refresh_events(store, settings)
     return report
 
@@ -87,7 +127,9 @@ def watch_feeds(
             continue
         fresh = store.unseen_links(feed_url, links)
         pages = _entry_pages(fresh, fetcher)
-        _store_documents(pages, store, settings, report, on_failure, boilerplate=boilerplate)
+        _store_documents(
+            extract_many(pages, settings.extract), store, settings, report, on_failure, boilerplate=boilerplate
+        )
         # A page that failed for a passing reason (timeout, 5xx) is tried again at the next poll,
         # which must then read the feed in full: its validators are not kept.
         retry = {f.item for f in report.failed if f.reason.startswith(_TRANSIENT_FAILURES)} & set(fresh)
@@ -142,13 +184,15 @@ def _feed_pages(feed: RawDocument, fetcher: Fetcher) -> Iterator[RawDocument | I
 
 def _entry_pages(links: Sequence[str], fetcher: Fetcher) -> Iterator[RawDocument | InputError]:
     for link, fetched in fetcher.fetch_many(links, accept=HTML_TYPES):
-        yield fetched if isinstance(fetched, InputError) else RawDocument(
-            origin=link, kind="html", data=fetched.content, url=fetched.final_url
+        yield (
+            fetched
+            if isinstance(fetched, InputError)
+            else RawDocument(origin=link, kind="html", data=fetched.content, url=fetched.final_url)
         )
 
 
 def _store_documents(
-    items: Iterable[RawDocument | InputError],
+    extracted: Iterable[tuple[RawDocument, Extraction] | tuple[InputError, None]],
     store: Store,
     settings: Settings,
     report: IngestReport,
@@ -156,8 +200,8 @@ def _store_documents(
     on_document: Callable[[RawDocument], None] = lambda doc: None,
     boilerplate: BoilerplateModel | None = None,
 ) -> None:
-    """Extract documents batch by batch, learn boilerplate over each batch, store each document's
-    cleaned articles in its own transaction, tallying into ``report`` (errors in their place).
+    """Take extracted documents batch by batch, learn boilerplate over each batch, store each
+    document's cleaned articles in its own transaction, tallying into ``report`` (errors in their place).
 
     The boilerplate model lives for one run (or one ``watch`` process) and keeps learning batch
     after batch; the batch is the unit so that a page is cleaned with what its neighbours taught.
@@ -175,7 +219,7 @@ def _store_documents(
             report.duplicate += duplicate
         batch.clear()
 
-    for item, extraction in extract_many(items, settings.extract):
+    for item, extraction in extracted:
         if isinstance(item, InputError):
             _fail(Failure(item.item, item.reason), report, on_failure, skipped=isinstance(item, UnsupportedInput))
             continue
@@ -194,29 +238,93 @@ def _fail(failure: Failure, report: IngestReport, on_failure: Callable[[Failure]
     on_failure(failure)
 
 
-def cluster_articles(articles: Sequence[Article], settings: Settings) -> list[str]:
+def cluster_articles(
+    articles: Sequence[Article], settings: Settings, executor: Executor | None = None, store: Store | None = None
+) -> list[str]:
     """Mark near-duplicate copies (``copy_of``) and cluster time-ordered articles into events;
-    one event id per article, copies in their original's event."""
-    copies = mark_copies(articles, settings.dedup)
-    clusterer = EventClusterer(settings.cluster, clustering_embedder(settings.cluster, settings.embed))
-    return clusterer.fit_predict(articles, copies=copies)
+    one event id per article, copies in their original's event.
+
+    MiniLM vectors and MinHash signatures are computed partition by partition on ``executor``
+    (vectors already in ``store`` are reused, new ones kept there); copies are grouped over the
+    whole stream; the clusterer then consumes the embedded stream ``scale.cluster_batch``
+    articles at a time, so memory stays bounded however large the store.
+    """
+    executor = executor or LocalExecutor()
+    embedder = clustering_embedder(settings.cluster, settings.embed)
+    model = f"minilm-l6-int8/{settings.cluster.embed_tokens}"
+    stored = store.article_vectors(model) if store is not None and embedder is not None else {}
+    features = partial(
+        article_features,
+        cluster=settings.cluster,
+        embed=worker_embed_settings(settings.embed, executor),
+        dedup=settings.dedup,
+    )
+    tasks = ((part, [a.id not in stored for a in part]) for part in chunks(articles, settings.scale.partition_articles))
+    parts = list(executor.map(features, tasks))
+    signatures = np.vstack([p[1] for p in parts]) if parts else np.zeros((0, settings.dedup.num_perm), np.uint32)
+    vectors = None
+    if embedder is not None and parts:
+        vectors = np.vstack([p[0] for p in parts])
+        for row, article in enumerate(articles):
+            if article.id in stored:
+                vectors[row] = stored[article.id]
+        if store is not None:
+            fresh = [row for row, a in enumerate(articles) if a.id not in stored]
+            store.add_article_vectors(model, [articles[row].id for row in fresh], vectors[fresh])
+    copies = {}
+    for row, original in enumerate(copy_groups(signatures, settings.dedup)):
+        articles[row].copy_of = articles[original].id if original != row else ""
+        if original != row:
+            copies[articles[row].id] = articles[original].id
+    clusterer = EventClusterer(settings.cluster, embedder)
+    # One BLAS thread: a multi-threaded matrix-vector product may sum in another order from run
+    # to run, and a score on the threshold then flips; the products here are small anyway.
+    with threadpool_limits(1):
+        for start in range(0, len(articles), settings.scale.cluster_batch):
+            stop = start + settings.scale.cluster_batch
+            dense = None if vectors is None else vectors[start:stop]
+            clusterer.partial_fit(articles[start:stop], copies=copies, dense=dense)
+    resolved = clusterer.assignments()
+    return [resolved[a.id] for a in articles]
 
 
-def build_events(articles: Sequence[Article], settings: Settings, known: Sequence[Event] = ()) -> list[Event]:
+def build_events(
+    articles: Sequence[Article],
+    settings: Settings,
+    known: Sequence[Event] = (),
+    executor: Executor | None = None,
+    store: Store | None = None,
+) -> list[Event]:
     """Cluster time-ordered articles into events and give each its summary, facts and timeline.
 
     An event of ``known`` (as stored before) with exactly the same articles lends its facts, so
-    rebuilding after an ingest runs spaCy only on the events that changed.
+    rebuilding after an ingest runs spaCy only on the events that changed. Summaries and facts
+    are made ``scale.partition_events`` events at a time on ``executor``.
     """
+    executor = executor or LocalExecutor()
     known_facts = {frozenset(a.id for a in e.articles): stored_facts(e) for e in known}
-    labels = cluster_articles(articles, settings)
+    labels = cluster_articles(articles, settings, executor, store)
     groups: dict[str, list[Article]] = {}
     for label, article in zip(labels, articles, strict=True):
         groups.setdefault(label, []).append(article)
+    tasks = [
+        (event_id, members, known_facts.get(frozenset(a.id for a in members))) for event_id, members in groups.items()
+    ]
+    # Workers need no database (and a PostgreSQL URL may carry a password): it is left out.
+    worker_settings = replace(settings, db="", embed=worker_embed_settings(settings.embed, executor))
+    made = executor.map(
+        partial(_describe_events, settings=worker_settings), chunks(tasks, settings.scale.partition_events)
+    )
+    return list(itertools.chain.from_iterable(made))
+
+
+def _describe_events(tasks: Sequence[tuple[str, list[Article], EventFacts | None]], settings: Settings) -> list[Event]:
+    """Events with their summary and facts (``known`` facts reused), one per task."""
     events = []
-    for event_id, members in groups.items():
-        summary = summarize_articles(members, settings)
-        facts = known_facts.get(frozenset(a.id for a in members)) or event_facts(members, settings.facts)
+    for event_id, members, known in tasks:
+        lexical = len(members) < settings.scale.summary_model_min_articles
+        summary = summarize_articles(members, settings, model=not lexical)
+        facts = known or event_facts(members, settings.facts)
         events.append(
             Event(
                 id=event_id,
@@ -232,18 +340,22 @@ def build_events(articles: Sequence[Article], settings: Settings, known: Sequenc
     return events
 
 
-def refresh_events(store: Store, settings: Settings) -> int:
+def refresh_events(store: Store, settings: Settings, executor: Executor | None = None) -> int:
     """Rebuild every event from the stored articles and store them; return how many there are."""
-    events = build_events(store.articles(), settings, known=store.events())
+    events = build_events(store.articles(), settings, known=store.events(), executor=executor, store=store)
     store.replace_events(events)
     return len(events)
 
 
 def summarize_articles(
-    articles: Sequence[Article], settings: Settings, words: int | None = None, query: str | None = None
+    articles: Sequence[Article],
+    settings: Settings,
+    words: int | None = None,
+    query: str | None = None,
+    model: bool = True,
 ) -> Summary:
     """Summarise one event's articles (exact copies counted once), focused on ``query`` if given.
-    MiniLM is used when available (loaded once per process)."""
+    MiniLM is used when available (loaded once per process) unless ``model`` is False."""
     seen = ExactDuplicates()
     unique = [a for a in articles if seen.is_new(a)]
     return summarize_event(
@@ -251,6 +363,6 @@ def summarize_articles(
         words=words,
         settings=settings.summary,
         sentence_settings=settings.sentences,
-        embedder=load_embedder(settings.embed),
+        embedder=load_embedder(settings.embed) if model else None,
         query=query,
     )

@@ -9,6 +9,8 @@ import blingfire
 from .model import Article, Sentence
 
 _PARAGRAPH_BREAK = re.compile(r"\n+")
+# A JSON "\\ud800" escape leaves a lone surrogate, which blingfire cannot encode as UTF-8.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # Where the story was filed, not part of what it says: "GENEVA - ", "WASHINGTON (Reuters) — ",
 # "PHOENIX _ " (NYT wire), "GENEVA, January 28 (Xinhua) -- ", "PINE RIDGE, S.D. (AP) -- ".
 _DATELINE = re.compile(
@@ -38,7 +40,7 @@ def split_sentences(article: Article) -> list[Sentence]:
     """
     sentences: list[Sentence] = []
     for paragraph in _PARAGRAPH_BREAK.split(article.text):
-        paragraph = _DATELINE.sub("", " ".join(paragraph.split()))
+        paragraph = _DATELINE.sub("", " ".join(_LONE_SURROGATE.sub("\ufffd", paragraph).split()))
         if not paragraph:
             continue
         for text in blingfire.text_to_sentences(paragraph).split("\n"):

@@ -68,11 +68,19 @@ def resolve_date(expression: str, anchor: datetime | None) -> tuple[datetime, st
     if match:
         # news reports the recent past: "on Tuesday" is the latest Tuesday up to the publication day
         back = (day.weekday() - _WEEKDAYS.index(match.group("weekday"))) % 7
-        return day - timedelta(days=back), "day"
+        return _days_before(day, back)
     for phrase, offset in _RELATIVE_DAYS.items():
         if text == phrase or text.startswith(phrase + " "):
-            return day + timedelta(days=offset), "day"
+            return _days_before(day, -offset)
     return None
+
+
+def _days_before(day: datetime, days: int) -> tuple[datetime, str] | None:
+    # A publication date at the very start of the calendar (a bad feed's "0001-01-01") has no day before it.
+    try:
+        return day - timedelta(days=days), "day"
+    except OverflowError:
+        return None
 
 
 def _month_number(name: str) -> int:

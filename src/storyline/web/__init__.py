@@ -41,6 +41,14 @@ def outlets_of(event: Event) -> list[Outlet]:
     return sorted(groups.values(), key=lambda o: (-len(o.articles), o.name.lower()))
 
 
+def web_link(url: str) -> str:
+    """``url`` if it is an http(s) address, else '': stored URLs come from whoever submitted the
+    article, and a ``javascript:`` or ``data:`` one must never become a link (the pages' CSP
+    would block it too; this keeps it from being offered at all)."""
+    scheme, separator, _ = url.strip().partition(":")
+    return url if separator and scheme.lower() in ("http", "https") else ""
+
+
 def citation_numbers(event: Event) -> dict[str, int]:
     """A number for each cited article, in order of first citation: the summary's footnotes."""
     numbers: dict[str, int] = {}

@@ -1,0 +1,383 @@
+"""The whole pipeline end to end: articles/second and peak memory by corpus size, in one process
+and on Dask workers, against the floor of the unavoidable work on the same input.
+
+    .venv/bin/python bench/pipeline_scale.py [--sizes 1000,10000] [--modes single,workers2] [--runs 1]
+    .venv/bin/python bench/pipeline_scale.py --stages 1000        # each stage's share of the time
+    .venv/bin/python bench/pipeline_scale.py --plot               # redraw the plot from the JSON
+
+Input: real articles set in news pages, in WARC files (see bench/pipeline_corpus.py; sizes
+beyond the real articles repeat them with new URLs, dates and words, and the output says so),
+generated once per size under --work (a temporary folder, never the project).
+
+End to end is ``storyline ingest FOLDER --no-facts --lexical-summaries`` (add ``--workers 2``
+for Dask), run as a user runs it, in a fresh store: reading the WARC files, extraction, cleaning,
+storing, near-duplicate grouping, MiniLM embedding, clustering, summaries, storing the events.
+``--full-summaries`` keeps MiniLM in the summaries of multi-article events (the default of
+``storyline ingest``), ``--facts`` the spaCy facts. Peak memory is the largest sum of resident
+memory over the command and all its processes (extraction pool, Dask scheduler and workers),
+sampled every 0.2 s.
+
+The floor is the work no pipeline can skip, on the same pages in the same run: trafilatura's
+``bare_extraction`` (fast mode, as storyline uses it) on every page over 2 processes, then
+MiniLM (the clustering encoder: title and lead, 64 word pieces, 2 threads) on every text it
+returned. The pipeline's cost is given as a ratio to it.
+
+Other programs share the 2 cores: the 1-minute load average is printed beside each figure, and
+``--runs`` takes the median. Prints tables, writes bench/results/pipeline_scale.json and
+bench/results/pipeline_scale.png (time per article against corpus size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import json
+import multiprocessing
+import os
+import pstats
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+from warcio.archiveiterator import ArchiveIterator
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pipeline_corpus import DEFAULT_EVAL, write_warcs
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+JSON_PATH = RESULTS / "pipeline_scale.json"
+STAGES_PATH = RESULTS / "pipeline_stages.json"
+PLOT_PATH = RESULTS / "pipeline_scale.png"
+STORYLINE = [sys.executable, "-m", "storyline"]
+MODES = {"single": [], "workers2": ["--workers", "2"]}
+
+
+# -- input -----------------------------------------------------------------------------------------
+
+
+def corpus(size: int, work: Path, eval_dir: Path) -> tuple[Path, dict]:
+    """The WARC folder of ``size`` pages (made once) and what it holds."""
+    folder = work / f"pages-{size}"
+    meta_path = work / f"pages-{size}.json"
+    if not meta_path.is_file():
+        meta_path.write_text(json.dumps(write_warcs(size, folder, eval_dir)))
+    return folder, json.loads(meta_path.read_text())
+
+
+def warc_pages(folder: Path) -> list[tuple[str, bytes]]:
+    pages = []
+    for path in sorted(folder.glob("*.warc.gz")):
+        with path.open("rb") as stream:
+            for record in ArchiveIterator(stream):
+                if record.rec_type == "response":
+                    pages.append((record.rec_headers.get_header("WARC-Target-URI"), record.content_stream().read()))
+    return pages
+
+
+# -- the floor: trafilatura alone, then MiniLM alone ------------------------------------------------
+
+
+def _trafilatura(page: tuple[str, bytes]) -> tuple[str, str]:
+    import trafilatura
+
+    found = trafilatura.bare_extraction(page[1], url=page[0], fast=True, include_comments=False)
+    return (found.title or "", found.text or "") if found else ("", "")
+
+
+def floor(folder: Path) -> dict:
+    """Seconds of trafilatura (2 processes) and MiniLM (2 threads) on the pages of ``folder``."""
+    from storyline.cluster import clustering_embedder, dense_text
+    from storyline.config import ClusterSettings
+    from storyline.model import Article
+
+    pages = warc_pages(folder)
+    started = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        extracted = pool.map(_trafilatura, pages, chunksize=8)
+    extract_seconds = time.perf_counter() - started
+    texts = [dense_text(Article(id="", title=title, text=text)) for title, text in extracted if text]
+    embedder = clustering_embedder(ClusterSettings())
+    started = time.perf_counter()
+    embedder.encode(texts)
+    embed_seconds = time.perf_counter() - started
+    return {
+        "pages": len(pages),
+        "texts": len(texts),
+        "extract_seconds": extract_seconds,
+        "embed_seconds": embed_seconds,
+        "seconds": extract_seconds + embed_seconds,
+    }
+
+
+def _children_cpu() -> float:
+    """CPU seconds of every finished child process (and the children they waited for)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_floor(folder: Path) -> dict:
+    """The floor in a fresh process (nothing loaded or cached from the pipeline runs)."""
+    cpu = _children_cpu()
+    out = subprocess.run(
+        [sys.executable, __file__, "--floor-of", str(folder)], capture_output=True, text=True, check=True
+    )
+    return {**json.loads(out.stdout.strip().splitlines()[-1]), "cpu_seconds": _children_cpu() - cpu}
+
+
+# -- end to end ------------------------------------------------------------------------------------
+
+
+def _tree_rss(process: psutil.Process) -> int:
+    total = 0
+    for p in [process, *process.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):  # a process that just ended
+            total += p.memory_info().rss
+    return total
+
+
+def run_ingest(folder: Path, options: list[str], scratch: Path) -> dict:
+    """``storyline ingest`` on ``folder`` in a fresh store: wall seconds, peak memory, the tally."""
+    db = scratch / f"bench-{time.monotonic_ns()}.db"
+    command = [*STORYLINE, "ingest", str(folder), "--db", str(db), *options]
+    load = os.getloadavg()[0]
+    started, cpu = time.perf_counter(), _children_cpu()
+    with (scratch / "ingest.err").open("w") as errors:
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
+        watched, peak, done = psutil.Process(child.pid), 0, threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.wait(0.2):
+                peak = max(peak, _tree_rss(watched))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        stdout, _ = child.communicate()
+        done.set()
+        sampler.join()
+    seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
+    if child.returncode not in (0, 1):
+        raise SystemExit(f"pipeline_scale: {' '.join(command)} failed; see {scratch / 'ingest.err'}")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    tally = stdout.strip().splitlines()[0]
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "peak_rss_mb": peak / 2**20,
+        "new": int(tally.split()[0]),
+        "events": int(tally.split("; ")[1].split()[0]),
+        "load_average": load,
+        "tally": tally,
+    }
+
+
+# -- stage shares ----------------------------------------------------------------------------------
+
+# Where each stage's time goes: (file, function) whose cumulative profile time is the stage's.
+STAGES = {
+    "extract": [("ingest.py", "warc_documents"), ("extract.py", "extract")],
+    "clean": [("clean.py", "partial_fit"), ("clean.py", "transform")],
+    "store": [
+        ("store.py", "add_document"),
+        ("store.py", "replace_events"),
+        ("store.py", "add_article_vectors"),
+        ("store.py", "articles"),
+        ("store.py", "events"),
+    ],
+    "dedup": [("dedup.py", "signature"), ("scale.py", "copy_groups")],
+    "embed": [("scale.py", "article_features")],  # less the signatures made there (dedup)
+    "cluster": [("cluster.py", "partial_fit")],
+    "summarize": [("pipeline.py", "summarize_articles")],
+    "facts": [("facts/__init__.py", "event_facts")],
+}
+
+
+def _cumulative(stats: pstats.Stats, file_part: str, name: str) -> float:
+    return sum(v[3] for k, v in stats.stats.items() if k[0].endswith(file_part) and k[2] == name)
+
+
+def stage_shares(folder: Path, scratch: Path, full: bool, facts: bool) -> dict:
+    """One in-process ingest under cProfile (extraction in this process, so that it is seen):
+    each stage's seconds. Profiling slows Python code more than native code (MiniLM, lxml), so
+    the shares are indicative."""
+    from dataclasses import replace
+
+    from storyline.config import Settings
+    from storyline.pipeline import ingest_paths
+    from storyline.store import Store
+
+    settings = Settings.from_env(str(scratch / f"stages-{time.monotonic_ns()}.db"))
+    settings = replace(
+        settings,
+        extract=replace(settings.extract, workers=1),
+        facts=replace(settings.facts, enabled=facts),
+        scale=replace(
+            settings.scale,
+            summary_model_min_articles=settings.scale.summary_model_min_articles if full else sys.maxsize,
+        ),
+    )
+    profile = cProfile.Profile()
+    started = time.perf_counter()
+    with Store(settings.db) as store:
+        profile.enable()
+        report = ingest_paths([folder], store, settings)
+        profile.disable()
+    total = time.perf_counter() - started
+    stats = pstats.Stats(profile)
+    seconds = {stage: sum(_cumulative(stats, f, n) for f, n in parts) for stage, parts in STAGES.items()}
+    seconds["embed"] -= _cumulative(stats, "dedup.py", "signature")
+    seconds["other"] = max(0.0, total - sum(seconds.values()))
+    return {"articles": report.new, "events": report.events, "seconds": total, "stages": seconds}
+
+
+# -- output ----------------------------------------------------------------------------------------
+
+
+def load_results() -> dict:
+    return json.loads(JSON_PATH.read_text()) if JSON_PATH.is_file() else {"runs": []}
+
+
+def plot(results: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    for mode in sorted({r["mode"] for r in results["runs"]}):
+        rows = sorted((r for r in results["runs"] if r["mode"] == mode), key=lambda r: r["size"])
+        axes.plot(
+            [r["size"] for r in rows],
+            [r["ms_per_article"] for r in rows],
+            marker="o",
+            label=f"storyline ingest ({mode})",
+        )
+    floors = {r["size"]: r["floor_ms_per_article"] for r in results["runs"]}
+    if floors:
+        sizes = sorted(floors)
+        axes.plot(
+            sizes, [floors[s] for s in sizes], marker="s", linestyle="--", label="floor: trafilatura + MiniLM alone"
+        )
+        axes.axhline(1000 / 30, linestyle=":", color="grey", label="30 articles/s (33 ms)")
+    axes.set_xscale("log")
+    axes.set_xlabel("articles in the corpus")
+    axes.set_ylabel("ms per article (wall clock, 2 shared cores)")
+    axes.set_title("storyline end to end (no facts, lexical summaries)")
+    axes.set_ylim(bottom=0)
+    axes.legend()
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(PLOT_PATH, dpi=120)
+
+
+def print_runs(results: dict) -> None:
+    print(
+        f"{'articles':>9} {'mode':>9} {'real':>6} {'stored':>7} {'events':>7} {'art/s':>7} {'ms/art':>7} {'peak MB':>8}"
+        f" {'floor ms':>9} {'ratio':>6} {'cpu ms':>7} {'idle/s':>7} {'cpu ratio':>9} {'load':>5}"
+    )
+    for r in sorted(results["runs"], key=lambda r: (r["size"], r["mode"])):
+        print(
+            f"{r['size']:>9} {r['mode']:>9} {r['real']:>6} {r['new']:>7} {r['events']:>7} {r['articles_per_second']:>7.1f}"
+            f" {r['ms_per_article']:>7.1f} {r['peak_rss_mb']:>8.0f} {r['floor_ms_per_article']:>9.1f}"
+            f" {r['floor_ratio']:>6.2f} {r['cpu_ms_per_article']:>7.1f} {r['idle_articles_per_second']:>7.1f}"
+            f" {r['floor_cpu_ratio']:>9.2f} {r['load_average']:>5.1f}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--modes", default="single,workers2")
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL)
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "storyline-bench")
+    parser.add_argument("--full-summaries", action="store_true", help="MiniLM in multi-article summaries")
+    parser.add_argument("--facts", action="store_true", help="with spaCy facts")
+    parser.add_argument("--stages", type=int, default=0, metavar="SIZE", help="profile each stage's share at SIZE")
+    parser.add_argument("--plot", action="store_true", help="only redraw the plot from the JSON")
+    parser.add_argument("--floor-of", type=Path, help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.floor_of:
+        print(json.dumps(floor(options.floor_of)))
+        return
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    results = load_results()
+    if options.plot:
+        plot(results)
+        print(f"wrote {PLOT_PATH}")
+        return
+    options.work.mkdir(parents=True, exist_ok=True)
+    flags = [*([] if options.facts else ["--no-facts"]), *([] if options.full_summaries else ["--lexical-summaries"])]
+
+    if options.stages:
+        folder, meta = corpus(options.stages, options.work, options.eval)
+        shares = stage_shares(folder, options.work, options.full_summaries, options.facts)
+        shares.update(
+            size=options.stages,
+            load_average=os.getloadavg()[0],
+            full_summaries=options.full_summaries,
+            facts=options.facts,
+        )
+        total = sum(shares["stages"].values())
+        print(f"stage shares, {options.stages} pages, one process, under cProfile (load {shares['load_average']:.1f}):")
+        for stage, seconds in shares["stages"].items():
+            print(f"  {stage:<10} {seconds:8.1f} s {100 * seconds / total:5.1f}%")
+        STAGES_PATH.write_text(json.dumps(shares, indent=2))
+        print(f"wrote {STAGES_PATH}")
+        return
+
+    for size in [int(s) for s in options.sizes.split(",")]:
+        folder, meta = corpus(size, options.work, options.eval)
+        if meta["repeated"]:
+            print(
+                f"{size} pages: {meta['real']} real, {meta['repeated']} repeats (new URLs, dates +6 years, every 7th word dropped)"
+            )
+        floor_row = run_floor(folder)
+        print(
+            f"floor at {size}: trafilatura {floor_row['extract_seconds']:.1f} s + MiniLM {floor_row['embed_seconds']:.1f} s"
+        )
+        for mode in options.modes.split(","):
+            runs = [run_ingest(folder, flags + MODES[mode], options.work) for _ in range(options.runs)]
+            middle = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
+            floor_ms = 1000 * floor_row["seconds"] / size
+            row = {
+                "size": size,
+                "mode": mode,
+                "flags": flags + MODES[mode],
+                "real": meta["real"],
+                "repeated": meta["repeated"],
+                **middle,
+                "runs_seconds": [r["seconds"] for r in runs],
+                "articles_per_second": size / middle["seconds"],
+                "ms_per_article": 1000 * middle["seconds"] / size,
+                "floor": floor_row,
+                "floor_ms_per_article": floor_ms,
+                "floor_ratio": middle["seconds"] / floor_row["seconds"],
+                # CPU time hardly changes when other programs share the cores: 2 cores' worth of
+                # it is what the machine does when it runs nothing else.
+                "cpu_ms_per_article": 1000 * middle["cpu_seconds"] / size,
+                "idle_articles_per_second": 2 * size / middle["cpu_seconds"],
+                "floor_cpu_ratio": middle["cpu_seconds"] / floor_row["cpu_seconds"],
+                "median_seconds": statistics.median(r["seconds"] for r in runs),
+            }
+            results["runs"] = [r for r in results["runs"] if (r["size"], r["mode"]) != (size, mode)] + [row]
+            JSON_PATH.write_text(json.dumps(results, indent=2))
+            print(
+                f"  {mode}: {row['articles_per_second']:.1f} articles/s, peak {row['peak_rss_mb']:.0f} MB, load {row['load_average']:.1f}"
+            )
+    print_runs(results)
+    plot(results)
+    print(f"wrote {JSON_PATH} and {PLOT_PATH}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,267 @@
+"""Running the pipeline over partitions: in this process, or on a Dask cluster.
+
+A corpus that outgrows one process (a month of Common Crawl News is millions of pages) is cut
+into partitions, and the work that is independent per item runs on them in parallel:
+
+- extraction: one task per input file (a WARC file, a JSONL shard) or per ``partition_files``
+  small files of a folder; the worker reads the file itself;
+- features: MiniLM vectors and MinHash signatures, ``partition_articles`` articles per task;
+- summaries and facts: ``partition_events`` events per task.
+
+What needs the whole stream stays in the caller, on small data: near-duplicate grouping (the
+LSH band keys of every article grouped across partitions, candidate pairs verified on their
+signatures, copies joined by connected components), and the time-ordered clustering, which
+consumes the embedded stream batch by batch.
+
+``LocalExecutor`` runs partitions in this process; ``DaskExecutor`` on a Dask cluster (a
+``LocalCluster`` of ``workers`` processes, or an existing scheduler). Both give results in
+partition order, so a run gives the same result on either. The executor is the only place
+that knows about Dask: Dask is a well-kept engine for exactly this (task scheduling, worker
+processes, data transfer, a Kubernetes operator), so storyline writes none of it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from .cluster import clustering_embedder, dense_text
+from .config import ClusterSettings, DedupSettings, EmbedSettings, ExtractSettings, ScaleSettings
+from .dedup import NearDuplicates, normalised_words
+from .errors import InputError, StorylineError
+from .extract import Extraction, extract
+from .ingest import find_inputs, kind_of, read_documents
+from .model import Article, RawDocument
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+# Inputs that are many documents each: always a partition of their own.
+_MANY_DOCUMENT_KINDS = {"warc", "jsonl", "feed"}
+
+
+class Executor(Protocol):
+    """Maps a function over partitions, yielding results in partition order."""
+
+    workers: int
+
+    def map(self, function: Callable[[Item], Result], partitions: Iterable[Item]) -> Iterator[Result]: ...
+
+
+class LocalExecutor:
+    """Every partition in this process, one after the other."""
+
+    workers = 1
+
+    def map(self, function: Callable[[Item], Result], partitions: Iterable[Item]) -> Iterator[Result]:
+        return map(function, partitions)
+
+
+class DaskExecutor:
+    """Partitions as tasks on a Dask cluster, a bounded number in flight, results in order."""
+
+    def __init__(self, client: Any, settings: ScaleSettings = ScaleSettings()) -> None:
+        self.client = client
+        self.settings = settings
+        self.workers = max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
+
+    def map(self, function: Callable[[Item], Result], partitions: Iterable[Item]) -> Iterator[Result]:
+        stream = iter(partitions)
+        in_flight = self.workers * self.settings.tasks_in_flight
+        # pure=False: two equal partitions (a re-run) are still two tasks to run.
+        pending = deque(self.client.submit(function, p, pure=False) for p in itertools.islice(stream, in_flight))
+        try:
+            while pending:
+                future = pending.popleft()
+                if (following := next(stream, None)) is not None:
+                    pending.append(self.client.submit(function, following, pure=False))
+                yield future.result()
+                future.release()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+@contextmanager
+def open_executor(settings: ScaleSettings) -> Iterator[Executor]:
+    """The executor ``settings`` ask for: an existing scheduler, a LocalCluster, or this process.
+
+    A scheduler that cannot be reached is a ``StorylineError`` naming it (one line, no traceback).
+    """
+    if not settings.scheduler and settings.workers <= 0:
+        yield LocalExecutor()
+        return
+    from distributed import Client, LocalCluster
+
+    # Dask logs every worker start and stop; the CLI reports what matters itself.
+    for name in ("distributed", "distributed.nanny", "distributed.scheduler", "distributed.worker"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    if settings.scheduler:
+        try:
+            client = Client(settings.scheduler, timeout=settings.connect_timeout)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise StorylineError(
+                f"{settings.scheduler}: cannot reach the Dask scheduler ({_first_line(exc)})"
+            ) from None
+        with client:
+            yield DaskExecutor(client, settings)
+        return
+    # Processes, one thread each: trafilatura and the tokenizer hold the GIL, and MiniLM is
+    # given one onnxruntime thread per worker (worker_embed_settings): cores are not oversubscribed.
+    with (
+        LocalCluster(
+            n_workers=settings.workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield DaskExecutor(client, settings)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
+
+
+# -- extraction -------------------------------------------------------------------------------
+
+
+def input_partitions(paths: Iterable[str | Path], settings: ScaleSettings) -> Iterator[list[Path | InputError]]:
+    """The input files under ``paths`` in the order a single-process ingest reads them, cut into
+    partitions: a many-document file alone, small files ``partition_files`` at a time. Inputs
+    that cannot be read come out as ``InputError`` items in their place."""
+    group: list[Path | InputError] = []
+    for found in find_inputs(paths):
+        many = isinstance(found, Path) and kind_of(found) in _MANY_DOCUMENT_KINDS
+        if group and (many or len(group) >= settings.partition_files):
+            yield group
+            group = []
+        group.append(found)
+        if many:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
+def extract_partition(
+    partition: Sequence[Path | InputError], settings: ExtractSettings
+) -> list[tuple[RawDocument, Extraction] | tuple[InputError, None]]:
+    """Read and extract one partition's files (on a worker), in order; errors in their place."""
+    out: list[tuple[RawDocument, Extraction] | tuple[InputError, None]] = []
+    for found in partition:
+        items = [found] if isinstance(found, InputError) else read_documents(found, settings)
+        for item in items:
+            out.append((item, extract(item, settings)) if isinstance(item, RawDocument) else (item, None))
+    return out
+
+
+# -- features: MiniLM vectors and MinHash signatures --------------------------------------------
+
+
+def article_features(
+    task: tuple[Sequence[Article], Sequence[bool]],
+    cluster: ClusterSettings,
+    embed: EmbedSettings,
+    dedup: DedupSettings,
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """For a task of articles and which of them lack a vector: their clustering vectors (None
+    without the model; zero rows for those that have one already), and every article's MinHash
+    signature (``uint32``; zero rows for texts too short to be copies)."""
+    articles, embed_missing = task
+    signatures = np.zeros((len(articles), dedup.num_perm), dtype=np.uint32)
+    finder = NearDuplicates(dedup)
+    for row, article in enumerate(articles):
+        words = normalised_words(article.text)
+        if len(words) >= dedup.min_words:
+            signatures[row] = finder.signature(words).hashvalues  # datasketch keeps values below 2**32
+    embedder = clustering_embedder(cluster, embed)
+    if embedder is None:
+        return None, signatures
+    wanted = [i for i in range(len(articles)) if embed_missing[i]]
+    vectors = np.zeros((len(articles), embedder.dims), dtype=np.float32)
+    if wanted:
+        vectors[wanted] = embedder.encode([dense_text(articles[i]) for i in wanted])
+    return vectors, signatures
+
+
+def worker_embed_settings(embed: EmbedSettings, executor: Executor) -> EmbedSettings:
+    """On a cluster each worker process is one core: one onnxruntime thread each."""
+    return embed if isinstance(executor, LocalExecutor) else replace(embed, threads=1)
+
+
+# -- near duplicates across partitions ------------------------------------------------------------
+
+
+def lsh_bands(dedup: DedupSettings) -> tuple[int, int]:
+    """(bands, rows per band) for the Jaccard threshold: datasketch's own optimum, so that the
+    grouping finds the candidates ``MinHashLSH`` would."""
+    from datasketch.lsh import _optimal_param
+
+    return _optimal_param(dedup.jaccard, dedup.num_perm, 0.5, 0.5)
+
+
+def copy_groups(signatures: np.ndarray, dedup: DedupSettings) -> np.ndarray:
+    """For articles in time order, the row of the article each one copies (itself if none).
+
+    Band keys (a hash of each band of the signature) are grouped over the whole stream, so
+    candidates from any partitions meet; a candidate pair counts when its estimated Jaccard
+    reaches ``dedup.jaccard``; copies are the connected components of those pairs, each led by
+    its earliest article (a copy of a copy points to the first original, as in dedup.py).
+    Rows of zeros (short texts) are never copies.
+    """
+    n = len(signatures)
+    bands, rows = lsh_bands(dedup)
+    usable = np.flatnonzero(signatures.any(axis=1))
+    pairs: set[tuple[int, int]] = set()
+    for band in range(bands):
+        block = np.ascontiguousarray(signatures[usable, band * rows : (band + 1) * rows])
+        keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
+        order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[order]
+        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+        sizes = np.diff(np.r_[starts, len(keys)])
+        for start, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
+            members = usable[order[start : start + size]]
+            pairs.update(itertools.combinations(sorted(members.tolist()), 2))
+    if not pairs:
+        return np.arange(n)
+    left, right = np.array(sorted(pairs)).T
+    agree = (signatures[left] == signatures[right]).mean(axis=1) >= dedup.jaccard
+    graph = sparse.coo_matrix((np.ones(agree.sum()), (left[agree], right[agree])), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    first = np.full(component.max() + 1, n)
+    np.minimum.at(first, component, np.arange(n))
+    return first[component]
+
+
+def chunks(items: Sequence[Item], size: int) -> Iterator[Sequence[Item]]:
+    """Consecutive slices of ``items``, ``size`` at most."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def has_dask() -> bool:
+    """Whether the ``scale`` extra (Dask distributed) is installed."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def require_dask() -> None:
+    if not has_dask():
+        raise StorylineError("--workers and --scheduler need Dask: pip install 'storyline[scale]'")
