@@ -154,3 +154,22 @@ def test_gzipped_inputs_are_read(tmp_path, db):
     result = run_cli("ingest", str(inputs), "--db", db)
     assert result.returncode == 0, result.stderr
     assert _tally(result.stdout) == (4, 0, 0, 0)
+
+
+def test_a_warc_gzipped_as_one_stream_is_one_line_of_error(tmp_path):
+    """warcio refuses a WARC compressed as a whole (not record by record) with a ten-line message."""
+    plain = tmp_path / "plain.warc"
+    with plain.open("wb") as stream:
+        writer = WARCWriter(stream, gzip=False)
+        for n in range(3):
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+            body = io.BytesIO(f"<html><body><p>Story {n}</p></body></html>".encode())
+            writer.write_record(
+                writer.create_warc_record(f"https://x.example/{n}", "response", payload=body, http_headers=headers)
+            )
+    whole = tmp_path / "whole.warc.gz"
+    whole.write_bytes(gzip.compress(plain.read_bytes()))
+    errors = [item for item in read_documents(whole) if isinstance(item, InputError)]
+    assert errors, "a whole-stream gzip WARC must be reported"
+    assert all("\n" not in str(error) for error in errors)
+    assert str(whole) in str(errors[0])

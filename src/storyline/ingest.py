@@ -158,5 +158,7 @@ def _read_bytes(path: Path, limit: int) -> bytes:
 
 
 def _reason(exc: BaseException) -> str:
-    reason = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
+    """The first line of an error's message: warcio's ArchiveLoadFailed spans about ten."""
+    message = getattr(exc, "strerror", None) or str(exc)
+    reason = next((line.strip() for line in message.splitlines() if line.strip()), exc.__class__.__name__)
     return reason[0].lower() + reason[1:]
