@@ -192,7 +192,11 @@ def _candidates(
             continue
         if repaired := standalone(sentence, sentence_settings):
             after.append(-1)
-        elif i - 1 in pooled_at and everything[i - 1].article_id == sentence.article_id and follows_on(sentence):
+        elif (
+            i - 1 in pooled_at
+            and everything[i - 1].article_id == sentence.article_id
+            and follows_on(sentence, sentence_settings)
+        ):
             repaired = sentence
             after.append(pooled_at[i - 1])
         else:
