@@ -157,3 +157,15 @@ def test_inert_markup_is_dropped_but_json_ld_metadata_kept():
     )
     unclosed = b"<p>keep</p><script>never closed <p>x</p>"
     assert without_inert_markup(unclosed) == unclosed
+
+
+def test_navigation_asides_and_footers_are_dropped_whole_keeping_their_json_ld():
+    page = (
+        b"<p>a</p><NAV><ul><nav>menu</nav></ul>more menu</nav><p>b</p>"
+        b'<footer>(c) <script type="application/ld+json">{"@type": "NewsArticle"}</script></footer>'
+        b"<navigation>kept: not a nav element</navigation><aside>never closed"
+    )
+    assert without_inert_markup(page) == (
+        b'<p>a</p><p>b</p><script type="application/ld+json">{"@type": "NewsArticle"}</script>'
+        b"<navigation>kept: not a nav element</navigation><aside>never closed"
+    )

@@ -62,10 +62,16 @@ _HTML_LANG = re.compile(rb"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_
 _LANG_SNIFF_BYTES = 4096
 _CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TAG = re.compile(rb"<[^<>]*>")
-# Scripts (but not JSON-LD metadata), styles, inline SVG and comments carry no article text;
-# dropping them before parsing shrinks the Scrapinghub pages from 170 KB to 69 KB on average, the
-# extraction 20% faster, and leaves trafilatura's output unchanged there (F1 0.9646 either way).
-_INERT_OPENER = re.compile(rb"<(script|style|svg)\b|<!--()", re.IGNORECASE)
+# Scripts (but not JSON-LD metadata), styles, inline SVG and comments carry no article text, and
+# trafilatura deletes every nav, aside and footer before it looks for the body. Dropping them
+# before parsing shrinks the Scrapinghub pages from 170 KB to about 60 KB and the extraction by a
+# third, and leaves trafilatura's output unchanged there (F1 0.965, metadata identical).
+# <form> and <header> are kept: trafilatura salvages forms that wrap a whole page (ASP.NET), and
+# headers hold the headline and byline.
+_INERT_OPENER = re.compile(rb"<(script|style|svg|nav|aside|footer)\b|<!--()", re.IGNORECASE)
+# Script and style bodies are raw text (a "<script" inside is a string); the others nest.
+_RAW_TEXT_TAGS = (b"script", b"style")
+_NESTING_TAG = {name: re.compile(rb"<(/?)" + name + rb"\b") for name in (b"svg", b"nav", b"aside", b"footer")}
 
 
 @dataclass
@@ -216,7 +222,8 @@ def _has_tag_with_more_attributes(data: bytes, limit: int) -> bool:
 
 
 def without_inert_markup(data: bytes) -> bytes:
-    """``data`` without its script (except JSON-LD), style, svg and comment blocks, in linear time.
+    """``data`` without its script (except JSON-LD), style, svg, nav, aside, footer and comment
+    blocks, in linear time; JSON-LD inside a dropped block is kept.
 
     A regular expression with a lazy ``.*?</script>`` would rescan to the end of the page for
     every unclosed opener; here the first tag or block left open ends the stripping.
@@ -225,22 +232,48 @@ def without_inert_markup(data: bytes) -> bytes:
     kept, pos, search = [], 0, 0
     while match := _INERT_OPENER.search(data, search):
         if match.group(2) is not None:
-            closer, body = b"-->", match.end()
+            body = match.end()
+            end = lower.find(b"-->", body)
         else:
+            name = match.group(1).lower()
             body = lower.find(b">", match.end()) + 1
             if not body:
                 break
             if b"ld+json" in lower[match.start() : body]:
                 search = body  # JSON-LD holds the page's metadata: keep it
                 continue
-            closer = b"</" + match.group(1).lower()
-        end = lower.find(closer, body)
+            end = lower.find(b"</" + name, body) if name in _RAW_TEXT_TAGS else _matching_closer(lower, name, body)
         if end < 0:
             break
         kept.append(data[pos : match.start()])
+        kept.extend(_json_ld_blocks(data, lower, body, end))
         pos = search = lower.find(b">", end) + 1 or len(data)
     kept.append(data[pos:])
     return b"".join(kept)
+
+
+def _matching_closer(lower: bytes, name: bytes, start: int) -> int:
+    """Where the closing tag of an element named ``name`` opened just before ``start`` begins,
+    counting nested elements of the same name; -1 if it is never closed."""
+    depth = 1
+    for tag in _NESTING_TAG[name].finditer(lower, start):
+        depth += -1 if tag.group(1) else 1
+        if not depth:
+            return tag.start()
+    return -1
+
+
+def _json_ld_blocks(data: bytes, lower: bytes, start: int, end: int) -> list[bytes]:
+    """The JSON-LD scripts between ``start`` and ``end``."""
+    blocks = []
+    while (found := lower.find(b"ld+json", start, end)) >= 0:
+        opener = lower.rfind(b"<script", start, found)
+        closer = lower.find(b"</script", found, end)
+        if opener < 0 or closer < 0:
+            break
+        blocks.append(data[opener:closer] + b"</script>")
+        start = closer + 1
+    return blocks
 
 
 def canonical_url(url: str) -> str:
