@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+from sklearn import config_context
 from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
@@ -35,6 +36,10 @@ from sklearn.preprocessing import normalize
 from .config import SentenceSettings, SummarySettings
 from .model import Article, Sentence
 from .sentences import is_boilerplate, split_sentences
+
+# Built once: a vectorizer given stop words checks them against its tokenizer at every fit,
+# which cost a third of a one-article summary.
+_WORDS = TfidfVectorizer(stop_words="english").build_analyzer()
 
 # A sentence that opens with one of these pronouns leans on a sentence the reader will not see
 # ("He said...", "They were..."), so it cannot stand alone in a summary.
@@ -105,6 +110,8 @@ def is_candidate(sentence: Sentence, settings: SentenceSettings = SentenceSettin
     return standalone(sentence, settings) == sentence
 
 
+# An event's matrices are small and made here: sklearn's input checks cost more than the algebra.
+@config_context(assume_finite=True, skip_parameter_validation=True)
 def summarize_event(
     articles: Sequence[Article],
     words: int | None = None,
@@ -128,8 +135,8 @@ def summarize_event(
     everything = [s for sentences in per_article for s in sentences]
     if not everything:
         return Summary(headline=_first_title(articles), sentences=[])
-    vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", dtype=np.float32)
-    vectors = normalize(vectorizer.fit_transform([s.text for s in everything]))
+    vectorizer = TfidfVectorizer(analyzer=_WORDS, sublinear_tf=True, dtype=np.float32)
+    vectors = vectorizer.fit_transform([s.text for s in everything])  # rows of unit length
     article_of = np.repeat(np.arange(len(per_article)), [len(s) for s in per_article])
     centroids = _article_centroids(vectors, article_of, len(per_article))
     topicality = _topicality(vectors, article_of, centroids, settings)
@@ -255,7 +262,7 @@ def _distinct(articles: Sequence[Article]) -> list[Article]:
 def _query_similarity(vectorizer: TfidfVectorizer, vectors, query: str | None) -> np.ndarray | None:
     if not query:
         return None
-    asked = normalize(vectorizer.transform([query]))
+    asked = vectorizer.transform([query])
     return np.asarray((vectors @ asked.T).todense()).ravel()
 
 
@@ -373,10 +380,10 @@ def _clusters(rows: np.ndarray, settings: SummarySettings) -> np.ndarray:
 def _headline(articles: Sequence[Article], vectorizer: TfidfVectorizer, centroids: np.ndarray) -> str:
     """The title closest to the event's centroid: the most representative of the coverage."""
     titles = [a.title for a in articles if a.title]
-    if not titles:
-        return ""
+    if len(set(titles)) < 2:
+        return titles[0] if titles else ""
     centroid = normalize(centroids.mean(axis=0, keepdims=True))[0]
-    similarity = normalize(vectorizer.transform(titles)) @ centroid
+    similarity = vectorizer.transform(titles) @ centroid
     return titles[int(np.argmax(similarity))]
 
 
