@@ -50,6 +50,18 @@ def test_dormant_events_take_no_new_articles():
     assert labels[0] == labels[1] != labels[2]
 
 
+def test_events_dormant_for_good_let_go_of_their_scoring_state():
+    first, second, third = [a for a in _stream() if a.id.startswith("quake")]
+    later = replace(third, published=second.published + timedelta(days=30))
+    clusterer = EventClusterer(replace(ClusterSettings(), window_days=4))
+    opened = clusterer.partial_fit([first, second])
+    clusterer.partial_fit([later])
+    # The first event's term vectors and names are dropped: memory follows the live events only.
+    assert [lexical is not None for lexical in clusterer._events.lexical] == [False, True]
+    copy = replace(first, id="copy-of-quake-1")
+    assert clusterer.partial_fit([copy], copies={copy.id: first.id}) == opened[:1]
+
+
 def test_empty_stream():
     assert EventClusterer().fit_predict([]) == []
 
