@@ -66,6 +66,7 @@ class NewsServer(ThreadingHTTPServer):
         self.feed_etag = '"v1"'
         self.flaky_left = 1
         self.robots_status = 200
+        self.robots_moved = False
 
     @property
     def base(self) -> str:
@@ -86,9 +87,13 @@ class _Handler(BaseHTTPRequestHandler):
         base = self.server.base
         path = self.path
         if path == "/robots.txt":
+            if self.server.robots_moved:
+                return self._redirect("/moved/robots.txt")
             if self.server.robots_status != 200:
                 return self._send(self.server.robots_status, b"", "text/plain")
             return self._send(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
+        if path == "/moved/robots.txt":
+            return self._send(200, b"User-agent: *\nDisallow: /news/\n", "text/plain")
         if path in STORIES:
             title, lead, day = STORIES[path]
             body = PAGE.format(title=title, lead=lead, day=day, canonical=f"{base}{path}?utm_source=rss#top")

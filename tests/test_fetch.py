@@ -106,6 +106,13 @@ def test_missing_robots_txt_means_no_rules(news_server):
         assert fetcher.fetch(f"{news_server.base}/news/bridge.html").status == 200
 
 
+def test_a_redirected_robots_txt_is_followed_and_obeyed(news_server):
+    news_server.robots_moved = True
+    with Fetcher(LOCAL) as fetcher, pytest.raises(InputError, match=r"disallowed by robots\.txt"):
+        fetcher.fetch(f"{news_server.base}/news/bridge.html")
+    assert news_server.hits("/moved/robots.txt") == 1 and news_server.hits("/news/bridge.html") == 0
+
+
 def test_slow_server_times_out_after_retries(news_server):
     started = time.monotonic()
     with Fetcher(LOCAL) as fetcher, pytest.raises(InputError, match="timed out"):

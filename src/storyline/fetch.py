@@ -275,9 +275,16 @@ class Fetcher:
     def _load_robots(self, origin: str) -> RobotFileParser | str:
         """The origin's robots rules, or the reason to stay away (RFC 9309 section 2.3.1)."""
         rules = RobotFileParser()
-        robots_url = origin + "/robots.txt"
+        robots_url = current = origin + "/robots.txt"
         try:
-            response = self._request(robots_url, robots_url, {"Accept": "text/plain"})
+            # Redirects are followed (RFC 9309 2.3.1.2: at least five, across hosts), each target
+            # checked like any other address; more than ``max_redirects`` count as no robots.txt.
+            for _ in range(self.settings.max_redirects + 1):
+                response = self._request(robots_url, current, {"Accept": "text/plain"})
+                if response.status_code not in _REDIRECT_STATUSES:
+                    break
+                current = _redirect_target(robots_url, current, response.headers.get("location", ""))
+                _check_scheme(robots_url, current)
         except InputError as exc:
             if exc.reason.startswith("refused"):
                 return exc.reason
