@@ -138,6 +138,25 @@ def test_article_detail_names_its_events(client):
     assert client.get("/articles/nope").status_code == 404
 
 
+def test_article_ids_with_slashes_and_spaces_are_reachable_from_the_event_page(client, key):
+    awkward = {
+        "id": "reuters/2023/09/11 derna?v=2",
+        "title": "Dams burst above Derna, Libya",
+        "text": "Two dams above the Libyan city of Derna burst after Storm Daniel, sweeping whole districts "
+        "into the sea, the eastern administration said on Monday. Rescuers in Derna were still searching.",
+        "source": "Desert Wire",
+        "published": "2023-09-11T18:00:00Z",
+    }
+    done = wait_for_job(client, client.post("/articles", json=awkward, headers=_auth(key)).json()["url"])
+    assert done["status"] == "done" and done["result"]["new"] == 1
+    article = client.get("/articles/reuters/2023/09/11%20derna%3Fv=2").json()
+    assert article["id"] == awkward["id"]
+    page = client.get(article["events"][0]["url"], headers={"Accept": "text/html"}).text
+    link = "/articles/reuters/2023/09/11%20derna%3Fv%3D2"
+    assert f'href="{link}' in page  # the event page links to it, and the link leads there
+    assert client.get(link).json()["id"] == awkward["id"]
+
+
 def test_writes_need_a_valid_key(client, key):
     for headers in ({}, {"Authorization": "Bearer sl_0000_wrong"}, {"X-API-Key": key + "x"}):
         answer = client.post("/articles", json=VOLCANO[0], headers=headers)

@@ -467,7 +467,10 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             return page(request, "event.html", context)
         return _event_detail(event, outlets)
 
-    @app.get("/articles/{article_id}", response_model=ArticleOut, responses=html_too, dependencies=reads, tags=["read"])
+    # ``:path``: ids come from users' feeds and JSONL files, and may hold "/" ("reuters/2019/abc").
+    @app.get(
+        "/articles/{article_id:path}", response_model=ArticleOut, responses=html_too, dependencies=reads, tags=["read"]
+    )
     def get_article(request: Request, article_id: str, format: Format = None) -> Any:
         """One stored article with its text and the events it belongs to."""
         article = store.article(article_id)
