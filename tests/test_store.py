@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
@@ -216,3 +217,21 @@ def test_store_errors_never_show_the_database_password():
     with pytest.raises(StoreError) as error:
         Store("postgresql://nobody:s3cret@127.0.0.1:1/none?connect_timeout=2")
     assert "s3cret" not in str(error.value) and "\n" not in str(error.value)
+
+
+def test_article_vectors_round_trip_in_several_slices(db, monkeypatch):
+    monkeypatch.setattr("storyline.store._VECTOR_ROWS", 2)
+    articles = [_article(n) for n in range(1, 6)]
+    vectors = np.arange(5 * 3, dtype=np.float32).reshape(5, 3) / 7
+    with Store(db) as store:
+        store.add_document(RawDocument(origin="five.txt", kind="text", data=b"five"), articles)
+        store.add_article_vectors("m", [a.id for a in articles], vectors)
+        store.add_article_vectors("m", ["a5"], vectors[:1])  # a second write replaces, never doubles
+        kept = store.article_vectors("m")
+        with pytest.raises(ValueError):  # ids and vectors of different lengths: nothing half-written
+            store.add_article_vectors("other", ["a1", "a2", "a3"], vectors[:2])
+        assert store.article_vectors("other") == {}
+    assert sorted(kept) == ["a1", "a2", "a3", "a4", "a5"]
+    for n, article_id in enumerate(["a1", "a2", "a3", "a4"]):
+        assert np.array_equal(kept[article_id], vectors[n])
+    assert np.array_equal(kept["a5"], vectors[0])

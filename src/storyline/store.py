@@ -9,6 +9,7 @@ it was before the write or after it, never between.
 from __future__ import annotations
 
 import base64
+import itertools
 import re
 import zlib
 from collections.abc import Iterable, Sequence
@@ -123,6 +124,7 @@ MIGRATIONS: list[list[str]] = [
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+_VECTOR_ROWS = 5_000  # article vectors encoded and written per statement
 _EVENT_TABLES = ("event_facts", "timeline_entries", "summary_sentences", "event_articles", "events")
 
 
@@ -299,15 +301,15 @@ class Store:
 
     def add_article_vectors(self, model: str, article_ids: Sequence[str], vectors: np.ndarray) -> None:
         """Keep ``model``'s vectors of stored articles (one row each), in one transaction."""
-        if not len(article_ids):
-            return
-        rows = [
-            {"a": a, "m": model, "v": base64.b64encode(np.asarray(v, dtype="<f4").tobytes()).decode("ascii")}
-            for a, v in zip(article_ids, vectors, strict=True)
-        ]
+        # Encoded in slices: 100k encoded rows at once would hold ~250 MB of strings.
+        pairs = zip(article_ids, vectors, strict=True)
         with self.engine.begin() as conn:
-            conn.execute(text("DELETE FROM article_vectors WHERE model = :m AND article_id = :a"), rows)
-            conn.execute(text("INSERT INTO article_vectors (article_id, model, vector) VALUES (:a, :m, :v)"), rows)
+            while rows := [
+                {"a": a, "m": model, "v": base64.b64encode(np.asarray(v, dtype="<f4").tobytes()).decode("ascii")}
+                for a, v in itertools.islice(pairs, _VECTOR_ROWS)
+            ]:
+                conn.execute(text("DELETE FROM article_vectors WHERE model = :m AND article_id = :a"), rows)
+                conn.execute(text("INSERT INTO article_vectors (article_id, model, vector) VALUES (:a, :m, :v)"), rows)
 
     def raw_document(self, document_id: str) -> RawDocument | None:
         """The bytes an article was extracted from, for reprocessing."""
