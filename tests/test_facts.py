@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -219,13 +220,21 @@ def test_disagreement_precision_on_the_labelled_pairs():
     assert scores["all"].recall >= 0.4
 
 
-def test_unchanged_events_keep_their_facts_without_reparsing(baghouz):
+def test_unchanged_events_are_reused_without_reparsing(baghouz):
     from storyline.model import EntityGroup, Event
-    from storyline.pipeline import build_events
+    from storyline.pipeline import build_events, description_fingerprint
 
+    settings = Settings()
     marker = EntityGroup(name="Stored earlier", label="ORG", variants=(("Stored earlier", 2),))
-    known = Event(id="old", articles=list(baghouz), entities=[marker])
-    [event] = build_events(baghouz, Settings(), known=[known])
-    assert event.entities == [marker]  # same articles: the stored facts are reused
-    [fresh] = build_events(baghouz, Settings(), known=[Event(id="old", articles=baghouz[:1], entities=[marker])])
-    assert fresh.entities[0].name == "Islamic State"  # different articles: facts are recomputed
+    known = Event(id="old", articles=list(baghouz), entities=[marker], made_with=description_fingerprint(settings))
+    [event] = build_events(baghouz, settings, known=[known])
+    assert event.entities == [marker]  # same articles, same settings: the stored event is reused
+    [fresh] = build_events(baghouz, settings, known=[replace(known, articles=baghouz[:1])])
+    assert fresh.entities[0].name == "Islamic State"  # different articles: described again
+    [other] = build_events(baghouz, settings, known=[replace(known, made_with="another version")])
+    assert other.entities[0].name == "Islamic State"  # described under other settings: again
+    assert (
+        other.made_with
+        == description_fingerprint(settings)
+        != description_fingerprint(replace(settings, summary=replace(settings.summary, words=40)))
+    )

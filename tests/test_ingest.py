@@ -173,3 +173,32 @@ def test_a_warc_gzipped_as_one_stream_is_one_line_of_error(tmp_path):
     assert errors, "a whole-stream gzip WARC must be reported"
     assert all("\n" not in str(error) for error in errors)
     assert str(whole) in str(errors[0])
+
+
+def test_a_rerun_reuses_the_events_whose_articles_and_settings_did_not_change(examples, tmp_path, db):
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    for path in examples:
+        (first / path.name).write_bytes(path.read_bytes())
+    (second / "bridge.txt").write_text(
+        "Leeds closes Mill Street bridge\n\n"
+        "Engineers closed the old Mill Street bridge in Leeds on Tuesday after inspectors found cracks in"
+        " two of its steel beams. The city council said the repairs would take at least six weeks and that"
+        " buses would be diverted through the ring road until the bridge reopens to traffic.\n"
+    )
+    assert run_cli("ingest", str(first), "--db", db).returncode == 0
+
+    def baghouz_headline() -> str:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT headline FROM events WHERE article_count = 2").fetchone()[0]
+
+    with sqlite3.connect(db) as conn:  # a mark that only a reuse keeps
+        conn.execute("UPDATE events SET headline = 'Stored earlier' WHERE article_count = 2")
+    result = run_cli("ingest", str(second), "--db", db)
+    assert result.returncode == 0, result.stderr
+    assert _tally(result.stdout) == (1, 0, 0, 0)
+    assert baghouz_headline() == "Stored earlier"  # same articles, same settings: not described again
+    result = run_cli("ingest", str(second), "--db", db, "--lexical-summaries")
+    assert result.returncode == 0, result.stderr
+    assert baghouz_headline() not in ("Stored earlier", "")  # other settings: described again

@@ -1,5 +1,6 @@
 """The store on every database it supports: each test runs on SQLite and on PostgreSQL."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -235,3 +236,26 @@ def test_article_vectors_round_trip_in_several_slices(db, monkeypatch):
     for n, article_id in enumerate(["a1", "a2", "a3", "a4"]):
         assert np.array_equal(kept[article_id], vectors[n])
     assert np.array_equal(kept["a5"], vectors[0])
+
+
+def test_events_made_with_one_fingerprint_come_back_on_the_callers_articles(db):
+    articles = [_article(n) for n in range(1, 4)]
+    first = Event(
+        id="e1",
+        articles=articles[:2],
+        headline="One",
+        summary=[Sentence.cited("Article number 1 reports.", articles[0], 0)],
+        made_with="v1",
+    )
+    second = Event(id="e2", articles=articles[2:], headline="Two", made_with="v2")
+    with Store(db) as store:
+        store.add_document(RawDocument(origin="three.txt", kind="text", data=b"three"), articles)
+        store.replace_events([first, second])
+        mine = {a.id: replace(a, title=f"mine {a.id}") for a in articles}
+        [event] = store.events_made_with("v1", mine)
+        assert store.events_made_with("v1", {"a1": mine["a1"]}) == []  # an article missing: left out
+        assert store.events_made_with("v3", mine) == []
+        assert [e.made_with for e in store.events()] == ["v1", "v2"]
+    assert event.id == "e1" and event.headline == "One" and event.made_with == "v1"
+    assert [a.title for a in event.articles] == ["mine a1", "mine a2"]
+    assert event.summary[0].article_id == "a1" and event.summary[0].source == "Example Wire"

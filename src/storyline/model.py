@@ -52,6 +52,18 @@ class Sentence:
     url: str = ""
     published: datetime | None = None
 
+    @classmethod
+    def cited(cls, text: str, article: Article, position: int) -> Sentence:
+        """Sentence ``position`` of ``article``, citing it."""
+        return cls(
+            text=text,
+            article_id=article.id,
+            position=position,
+            source=article.source,
+            url=article.url,
+            published=article.published,
+        )
+
     @property
     def words(self) -> int:
         return len(self.text.split())
@@ -116,6 +128,9 @@ class Event:
     entities: list[EntityGroup] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     disagreements: list[Disagreement] = field(default_factory=list)
+    made_with: str = ""
+    """Fingerprint of the settings and version that wrote the summary and facts ('' if unknown):
+    a rebuild reuses a stored event only when its articles and this are unchanged."""
 
     @property
     def sources(self) -> list[str]:

@@ -5,10 +5,12 @@ ingest -> extract -> dedup -> cluster -> summarize -> facts -> store
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from functools import partial
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +23,7 @@ from .dedup import ExactDuplicates
 from .embed import load_embedder
 from .errors import InputError, UnsupportedInput
 from .extract import Extraction, extract_many, feed_links
-from .facts import EventFacts, event_facts, stored_facts
+from .facts import event_facts
 from .fetch import FEED_TYPES, HTML_TYPES, Fetcher, is_url
 from .ingest import find_inputs, read_documents
 from .model import Article, Event, Failure, IngestReport, RawDocument
@@ -299,34 +301,61 @@ def build_events(
 ) -> list[Event]:
     """Cluster time-ordered articles into events and give each its summary, facts and timeline.
 
-    An event of ``known`` (as stored before) with exactly the same articles lends its facts, so
-    rebuilding after an ingest runs spaCy only on the events that changed. Summaries and facts
-    are made ``scale.partition_events`` events at a time on ``executor``.
+    An event of ``known`` (as stored before) with exactly the same articles and copies, described
+    under the same settings and version (``Event.made_with``), is reused as it stands: rebuilding
+    after an ingest summarises and runs spaCy only on the events that changed. The others are
+    described ``scale.partition_events`` events at a time on ``executor``.
     """
     executor = executor or LocalExecutor()
-    known_facts = {frozenset(a.id for a in e.articles): stored_facts(e) for e in known}
+    made_with = description_fingerprint(settings)
+    reusable = {_members(e.articles): e for e in known if e.made_with == made_with}
     labels = cluster_articles(articles, settings, executor, store)
     groups: dict[str, list[Article]] = {}
     for label, article in zip(labels, articles, strict=True):
         groups.setdefault(label, []).append(article)
-    tasks = [
-        (event_id, members, known_facts.get(frozenset(a.id for a in members))) for event_id, members in groups.items()
-    ]
+    reused = {
+        event_id: replace(reusable[key], id=event_id, articles=members)
+        for event_id, members in groups.items()
+        if (key := _members(members)) in reusable
+    }
+    tasks = [(event_id, members) for event_id, members in groups.items() if event_id not in reused]
     # Workers need no database (and a PostgreSQL URL may carry a password): it is left out.
     worker_settings = replace(settings, db="", embed=worker_embed_settings(settings.embed, executor))
     made = executor.map(
-        partial(_describe_events, settings=worker_settings), chunks(tasks, settings.scale.partition_events)
+        partial(_describe_events, settings=worker_settings, made_with=made_with),
+        chunks(tasks, settings.scale.partition_events),
     )
-    return list(itertools.chain.from_iterable(made))
+    described = {event.id: event for event in itertools.chain.from_iterable(made)}
+    return [reused.get(event_id) or described[event_id] for event_id in groups]
 
 
-def _describe_events(tasks: Sequence[tuple[str, list[Article], EventFacts | None]], settings: Settings) -> list[Event]:
-    """Events with their summary and facts (``known`` facts reused), one per task."""
+def description_fingerprint(settings: Settings) -> str:
+    """What shapes an event's summary and facts besides its articles: storyline's version and the
+    settings the describing stages read. Two runs with the same fingerprint describe the same
+    articles alike."""
+    shaping = (
+        version("storyline"),
+        settings.summary,
+        settings.sentences,
+        settings.facts,
+        settings.embed.enabled,
+        settings.embed.max_tokens,
+        settings.scale.summary_model_min_articles,
+    )
+    return hashlib.sha256(repr(shaping).encode()).hexdigest()[:16]
+
+
+def _members(articles: Iterable[Article]) -> frozenset[tuple[str, str]]:
+    return frozenset((a.id, a.copy_of) for a in articles)
+
+
+def _describe_events(tasks: Sequence[tuple[str, list[Article]]], settings: Settings, made_with: str) -> list[Event]:
+    """Events with their summary and facts, one per task, marked as ``made_with``."""
     events = []
-    for event_id, members, known in tasks:
+    for event_id, members in tasks:
         lexical = len(members) < settings.scale.summary_model_min_articles
         summary = summarize_articles(members, settings, model=not lexical)
-        facts = known or event_facts(members, settings.facts)
+        facts = event_facts(members, settings.facts)
         events.append(
             Event(
                 id=event_id,
@@ -337,14 +366,18 @@ def _describe_events(tasks: Sequence[tuple[str, list[Article], EventFacts | None
                 entities=facts.entities,
                 figures=facts.figures,
                 disagreements=facts.disagreements,
+                made_with=made_with,
             )
         )
     return events
 
 
 def refresh_events(store: Store, settings: Settings, executor: Executor | None = None) -> int:
-    """Rebuild every event from the stored articles and store them; return how many there are."""
-    events = build_events(store.articles(), settings, known=store.events(), executor=executor, store=store)
+    """Rebuild every event from the stored articles, reusing the unchanged ones, and store them;
+    return how many there are."""
+    articles = store.articles()
+    known = store.events_made_with(description_fingerprint(settings), {a.id: a for a in articles})
+    events = build_events(articles, settings, known=known, executor=executor, store=store)
     store.replace_events(events)
     return len(events)
 

@@ -45,14 +45,5 @@ def split_sentences(article: Article) -> list[Sentence]:
             continue
         for text in blingfire.text_to_sentences(paragraph).split("\n"):
             if text.strip():
-                sentences.append(
-                    Sentence(
-                        text=text.strip(),
-                        article_id=article.id,
-                        position=len(sentences),
-                        source=article.source,
-                        url=article.url,
-                        published=article.published,
-                    )
-                )
+                sentences.append(Sentence.cited(text.strip(), article, len(sentences)))
     return sentences

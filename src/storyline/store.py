@@ -12,7 +12,7 @@ import base64
 import itertools
 import re
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -121,6 +121,11 @@ MIGRATIONS: list[list[str]] = [
             vector TEXT NOT NULL,           -- base64 of little-endian float32
             PRIMARY KEY (article_id, model))""",
         "CREATE INDEX articles_ingest_order ON articles (ingest_order)",
+    ],
+    # 7: the fingerprint of what described each event, so that a rebuild can reuse the unchanged
+    [
+        "ALTER TABLE events ADD COLUMN made_with TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX events_made_with ON events (made_with)",
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -332,19 +337,21 @@ class Store:
     def events(self) -> list[Event]:
         """Every stored event, most covered first, then most recent."""
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    "SELECT id, headline FROM events ORDER BY article_count DESC, COALESCE(last_published, '') DESC, id"
-                )
-            ).all()
-            return [_load_event(conn, row.id, row.headline) for row in rows]
+            return _load_events(conn, "1 = 1", {}, order=_EVENT_ORDERS["coverage"])
+
+    def events_made_with(self, made_with: str, articles: Mapping[str, Article]) -> list[Event]:
+        """The stored events described under fingerprint ``made_with`` (``Event.made_with``), built
+        on the caller's ``articles`` (by id) rather than on fresh copies of them; an event with an
+        article missing from ``articles`` is left out."""
+        with self.engine.connect() as conn:
+            return _load_events(conn, "e.made_with = :m", {"m": made_with}, articles=articles)
 
     # -- reading for the API and web pages ------------------------------------------------
 
     def event(self, event_id: str) -> Event | None:
         with self.engine.connect() as conn:
-            row = conn.execute(text("SELECT id, headline FROM events WHERE id = :id"), {"id": event_id}).first()
-            return _load_event(conn, row.id, row.headline) if row else None
+            found = _load_events(conn, "e.id = :id", {"id": event_id})
+        return found[0] if found else None
 
     def find_events(self, query: EventQuery) -> tuple[list[Event], int]:
         """One page of the events that match ``query``, and how many match in all."""
@@ -352,13 +359,19 @@ class Store:
         order = _EVENT_ORDERS[query.order]
         with self.engine.connect() as conn:
             total = conn.execute(text(f"SELECT COUNT(*) FROM events e WHERE {where}"), params).scalar_one()
-            rows = conn.execute(
-                text(
-                    f"SELECT e.id, e.headline FROM events e WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset"
-                ),
-                {**params, "limit": query.limit, "offset": query.offset},
-            ).all()
-            return [_load_event(conn, row.id, row.headline) for row in rows], total
+            ids = (
+                conn.execute(
+                    text(f"SELECT e.id FROM events e WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset"),
+                    {**params, "limit": query.limit, "offset": query.offset},
+                )
+                .scalars()
+                .all()
+            )
+            if not ids:
+                return [], total
+            page = {f"id{n}": event_id for n, event_id in enumerate(ids)}
+            in_page = f"e.id IN ({', '.join(':' + name for name in page)})"
+            return _load_events(conn, in_page, page, order=order), total
 
     def article(self, article_id: str) -> Article | None:
         with self.engine.connect() as conn:
@@ -567,8 +580,8 @@ def _article(row) -> Article:
 def _insert_event(conn: Connection, ev: Event) -> None:
     conn.execute(
         text(
-            "INSERT INTO events (id, headline, first_published, last_published, article_count)"
-            " VALUES (:id, :headline, :first, :last, :count)"
+            "INSERT INTO events (id, headline, first_published, last_published, article_count, made_with)"
+            " VALUES (:id, :headline, :first, :last, :count, :made_with)"
         ),
         {
             "id": ev.id,
@@ -576,6 +589,7 @@ def _insert_event(conn: Connection, ev: Event) -> None:
             "first": _iso(ev.first_published),
             "last": _iso(ev.last_published),
             "count": len(ev.articles),
+            "made_with": ev.made_with,
         },
     )
     conn.execute(
@@ -606,51 +620,96 @@ def _insert_event(conn: Connection, ev: Event) -> None:
         )
 
 
-def _load_event(conn: Connection, event_id: str, headline: str) -> Event:
-    columns = ", ".join(f"a.{c}" for c in _ARTICLE_COLUMNS.split(", "))
-    articles = [
-        replace(_article(row), copy_of=row.copy_of)
-        for row in conn.execute(
+def _load_events(
+    conn: Connection,
+    where: str,
+    params: dict[str, object],
+    order: str = "e.id",
+    articles: Mapping[str, Article] | None = None,
+) -> list[Event]:
+    """The events ``where`` selects (a condition on ``events e``), in ``order``: one query per
+    table whatever their number. Their articles are read from the store, or taken from
+    ``articles`` (by id) when given; an event with an article missing there is left out."""
+    rows = conn.execute(
+        text(f"SELECT e.id, e.headline, e.made_with FROM events e WHERE {where} ORDER BY {order}"), params
+    )
+    heads = rows.all()
+    if not heads:
+        return []
+    columns = (
+        "ea.article_id AS id" if articles is not None else ", ".join(f"a.{c}" for c in _ARTICLE_COLUMNS.split(", "))
+    )
+    members = _by_event(
+        conn.execute(
             text(
-                f"SELECT {columns}, ea.copy_of FROM articles a JOIN event_articles ea ON ea.article_id = a.id"
-                " WHERE ea.event_id = :e ORDER BY COALESCE(a.published, ''), a.ingest_order"
+                f"SELECT ea.event_id, ea.copy_of, {columns} FROM event_articles ea"
+                " JOIN articles a ON a.id = ea.article_id JOIN events e ON e.id = ea.event_id"
+                f" WHERE {where} ORDER BY ea.event_id, COALESCE(a.published, ''), a.ingest_order"
             ),
-            {"e": event_id},
+            params,
         )
-    ]
+    )
+    sentences = _by_event(
+        conn.execute(
+            text(
+                "SELECT s.event_id, s.text, s.article_id, s.position FROM summary_sentences s"
+                f" JOIN events e ON e.id = s.event_id WHERE {where} ORDER BY s.event_id, s.rank"
+            ),
+            params,
+        )
+    )
+    timelines = _by_event(
+        conn.execute(
+            text(
+                "SELECT t.event_id, t.date, t.text, t.article_id, t.resolution FROM timeline_entries t"
+                f" JOIN events e ON e.id = t.event_id WHERE {where} ORDER BY t.event_id, t.rank"
+            ),
+            params,
+        )
+    )
+    facts = {
+        row.event_id: row.facts
+        for row in conn.execute(
+            text(f"SELECT f.event_id, f.facts FROM event_facts f JOIN events e ON e.id = f.event_id WHERE {where}"),
+            params,
+        )
+    }
+    events = []
+    for head in heads:
+        member_rows = members.get(head.id, [])
+        if articles is not None and any(row.id not in articles for row in member_rows):
+            continue
+        event_articles = [
+            replace(articles[row.id] if articles is not None else _article(row), copy_of=row.copy_of)
+            for row in member_rows
+        ]
+        events.append(_event(head, event_articles, sentences.get(head.id, []), timelines.get(head.id, []), facts))
+    return events
+
+
+def _by_event(rows: Iterable) -> dict[str, list]:
+    grouped: dict[str, list] = {}
+    for row in rows:
+        grouped.setdefault(row.event_id, []).append(row)
+    return grouped
+
+
+def _event(head, articles: list[Article], sentence_rows: list, timeline_rows: list, facts: dict[str, str]) -> Event:
     by_id = {a.id: a for a in articles}
-    summary = [
-        Sentence(
-            text=row.text,
-            article_id=row.article_id,
-            position=row.position,
-            source=by_id[row.article_id].source,
-            url=by_id[row.article_id].url,
-            published=by_id[row.article_id].published,
-        )
-        for row in conn.execute(
-            text("SELECT text, article_id, position FROM summary_sentences WHERE event_id = :e ORDER BY rank"),
-            {"e": event_id},
-        )
-    ]
-    timeline = [
-        TimelineEntry(date=_from_iso(row.date), text=row.text, article_id=row.article_id, resolution=row.resolution)
-        for row in conn.execute(
-            text("SELECT date, text, article_id, resolution FROM timeline_entries WHERE event_id = :e ORDER BY rank"),
-            {"e": event_id},
-        )
-    ]
-    facts = conn.execute(text("SELECT facts FROM event_facts WHERE event_id = :e"), {"e": event_id}).scalar()
-    entities, figures, disagreements = facts_from_json(facts) if facts else ([], [], [])
+    entities, figures, disagreements = facts_from_json(facts[head.id]) if head.id in facts else ([], [], [])
     return Event(
-        id=event_id,
+        id=head.id,
         articles=articles,
-        headline=headline,
-        summary=summary,
-        timeline=timeline,
+        headline=head.headline,
+        summary=[Sentence.cited(row.text, by_id[row.article_id], row.position) for row in sentence_rows],
+        timeline=[
+            TimelineEntry(date=_from_iso(row.date), text=row.text, article_id=row.article_id, resolution=row.resolution)
+            for row in timeline_rows
+        ],
         entities=entities,
         figures=figures,
         disagreements=disagreements,
+        made_with=head.made_with,
     )
 
 

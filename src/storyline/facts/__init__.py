@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC
 
 from ..config import FactsSettings
-from ..model import Article, Disagreement, EntityGroup, Event, Figure, TimelineEntry
+from ..model import Article, Disagreement, EntityGroup, Figure, TimelineEntry
 from .aliases import AliasTable, load_aliases
 from .disagreements import conflicting, find_disagreements
 from .entities import group_entities, spelled_acronyms
@@ -29,7 +29,6 @@ __all__ = [
     "event_facts",
     "event_timeline",
     "load_aliases",
-    "stored_facts",
 ]
 
 
@@ -72,16 +71,6 @@ def article_claims(articles: Sequence[Article], settings: FactsSettings) -> dict
         ]
         for article_id, sentences in parsed.items()
     }
-
-
-def stored_facts(event: Event) -> EventFacts:
-    """The facts an already built event carries."""
-    return EventFacts(
-        entities=list(event.entities),
-        figures=list(event.figures),
-        disagreements=list(event.disagreements),
-        timeline=list(event.timeline),
-    )
 
 
 def event_facts(articles: Sequence[Article], settings: FactsSettings) -> EventFacts:
