@@ -1,7 +1,9 @@
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from storyline.config import SummarySettings
 from storyline.embed import load_embedder
 from storyline.extract import extract
 from storyline.ingest import read_document
@@ -186,3 +188,23 @@ def test_a_syndicated_copy_counts_once_in_support():
     summary = summarize_event([wire, *copies, *others], words=20)
     assert "collapsed" in summary.sentences[0].text  # two outlets confirm it; copies vouch for nothing
     assert not {s.article_id for s in summary.sentences} & {c.id for c in copies}
+
+
+def test_a_large_event_is_summarised_from_a_bounded_spread_of_its_articles():
+    towns = ["Alder", "Birch", "Cedar", "Dover", "Elm", "Fern", "Grove", "Heath", "Iver", "Juniper"]
+    articles = [
+        Article(
+            id=f"a{n:02d}",
+            title=f"Flood update {n}",
+            text=f"The river flood reached {towns[n % 10]} on day {n} of the emergency, officials said. "
+            f"Rescue teams moved {n + 10} families from {towns[n % 10]} to shelters as the river flood spread.",
+            source=f"Outlet {n}",
+        )
+        for n in range(50)
+    ]
+    settings = replace(SummarySettings(), max_articles=5)
+    spread = {"a00", "a12", "a24", "a37", "a49"}  # evenly over the 50, first and last kept
+    summary = summarize_event(articles, words=400, settings=settings)
+    assert summary.sentences and {s.article_id for s in summary.sentences} <= spread
+    unbounded = summarize_event(articles, words=400)
+    assert not {s.article_id for s in unbounded.sentences} <= spread  # the bound is what narrows it
