@@ -9,7 +9,7 @@ article is set in a news page (head metadata as publishers write it: Open Graph 
 name, publication time, canonical link; a menu, share buttons, related links and a footer
 around the story), so extraction does the work it does on the web: find the story in the
 furniture. Beyond the real articles, sizes repeat them with new URLs, published 6 years later
-per repeat, with every 7th word dropped (a different 7th each repeat), so that a repeat is
+per repeat, with every 7th word dropped (a different 7th each repeat, one more word per round of seven), so that a repeat is
 neither an exact nor a near duplicate of its original (both would skip work and flatter the
 pipeline) while its vocabulary, length and names stay real. The output says so.
 
@@ -72,9 +72,13 @@ def real_stories(eval_dir: Path) -> list[Story]:
     return stories
 
 
-def _drop_words(text: str, offset: int) -> str:
-    words = text.split()
-    return " ".join(w for i, w in enumerate(words) if (i + offset) % DROP_EVERY)
+def _drop_words(text: str, rep: int) -> str:
+    """Repeat ``rep`` of a text: every 7th word dropped from phase ``rep % 7``, and for every
+    further round of seven one more word, so that no two repeats are the same text (exact copies
+    would be counted as duplicates, and the corpus would hold far fewer articles than its size)."""
+    kept = [w for i, w in enumerate(text.split()) if (i + rep) % DROP_EVERY]
+    extra = rep // DROP_EVERY - 1
+    return " ".join(w for i, w in enumerate(kept) if i != extra)
 
 
 def page_html(story: Story, url: str) -> bytes:
