@@ -9,9 +9,10 @@ article is set in a news page (head metadata as publishers write it: Open Graph 
 name, publication time, canonical link; a menu, share buttons, related links and a footer
 around the story), so extraction does the work it does on the web: find the story in the
 furniture. Beyond the real articles, sizes repeat them with new URLs, published 6 years later
-per repeat, with every 7th word dropped (a different 7th each repeat, one more word per round of seven), so that a repeat is
-neither an exact nor a near duplicate of its original (both would skip work and flatter the
-pipeline) while its vocabulary, length and names stay real. The output says so.
+per repeat, with every 7th word dropped (a different 7th each repeat, and one more word per
+round of seven), so that a repeat is neither an exact nor a near duplicate of its original or
+of another repeat (both would skip work and flatter the pipeline) while its vocabulary, length
+and names stay real. The output says so.
 
 Inputs are written under a temporary folder, never into the project.
 """
