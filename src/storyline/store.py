@@ -122,7 +122,8 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (article_id, model))""",
         "CREATE INDEX articles_ingest_order ON articles (ingest_order)",
     ],
-    # 7: the fingerprint of what described each event, so that a rebuild can reuse the unchanged
+    # 7: the fingerprint of what described each event, so that a rebuild can reuse the events
+    # that did not change
     [
         "ALTER TABLE events ADD COLUMN made_with TEXT NOT NULL DEFAULT ''",
         "CREATE INDEX events_made_with ON events (made_with)",
@@ -340,9 +341,9 @@ class Store:
             return _load_events(conn, "1 = 1", {}, order=_EVENT_ORDERS["coverage"])
 
     def events_made_with(self, made_with: str, articles: Mapping[str, Article]) -> list[Event]:
-        """The stored events described under fingerprint ``made_with`` (``Event.made_with``), built
-        on the caller's ``articles`` (by id) rather than on fresh copies of them; an event with an
-        article missing from ``articles`` is left out."""
+        """The stored events described under fingerprint ``made_with`` (``Event.made_with``), made
+        from the caller's ``articles`` (by id) instead of reading the articles' text again; an
+        event with an article missing from ``articles`` is left out."""
         with self.engine.connect() as conn:
             return _load_events(conn, "e.made_with = :m", {"m": made_with}, articles=articles)
 
