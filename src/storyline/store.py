@@ -631,10 +631,9 @@ def _load_events(
     """The events ``where`` selects (a condition on ``events e``), in ``order``: one query per
     table whatever their number. Their articles are read from the store, or taken from
     ``articles`` (by id) when given; an event with an article missing there is left out."""
-    rows = conn.execute(
+    heads = conn.execute(
         text(f"SELECT e.id, e.headline, e.made_with FROM events e WHERE {where} ORDER BY {order}"), params
-    )
-    heads = rows.all()
+    ).all()
     if not heads:
         return []
     columns = (
