@@ -28,6 +28,15 @@ def test_datelines_are_removed_from_a_paragraph_opening(paragraph, first):
     assert split_sentences(Article(id="a", text=paragraph))[0].text == first
 
 
+def test_sentences_glued_by_a_lost_paragraph_break_are_split():
+    article = Article(id="a", text="TMZ has learned.We've learned she was busted. The U.S.Army said so in 2012.")
+    assert [s.text for s in split_sentences(article)] == [
+        "TMZ has learned.",
+        "We've learned she was busted.",
+        "The U.S.Army said so in 2012.",
+    ]
+
+
 def test_sentences_are_numbered_across_paragraphs_and_carry_their_citation():
     article = Article(
         id="a", text="Headline line\n\nFirst sentence here. Second one here.", source="AP", url="https://x.test/a"

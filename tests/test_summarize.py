@@ -77,6 +77,8 @@ def test_dateline_is_removed_and_headline_lines_are_kept_apart(baghouz):
         ('"We are slowing down the offensive in the town," he said to reporters.', False),
         ("What does this mean for the thousands of people still trapped there?", False),
         ("Officials, however, deny that any talks with the fighters took place.", False),
+        ("was arrested for drunk driving in Maine early on Wednesday morning.", False),
+        ("eBay said on Monday that it would split off its payments business.", True),
     ],
 )
 def test_candidate_sentences_stand_alone(text, expected):
@@ -208,3 +210,27 @@ def test_a_large_event_is_summarised_from_a_bounded_spread_of_its_articles():
     assert summary.sentences and {s.article_id for s in summary.sentences} <= spread
     unbounded = summarize_event(articles, words=400)
     assert not {s.article_id for s in unbounded.sentences} <= spread  # the bound is what narrows it
+
+
+def test_a_lone_report_next_to_a_scrap_is_summarised_by_its_lead_and_fills_the_budget(baghouz):
+    """The scrap shares no pair of content words with the report, so nothing is corroborated:
+    the report's own sentences, in reading order from its lead, make the summary (skipping
+    those that no longer fit the budget)."""
+    wire = baghouz[0]
+    scrap = Article(id="scrap", source="x.test", text="Tweet with a location. You can add location information.")
+    summary = summarize_event([wire, scrap], words=100)
+    lead = next(s for s in split_sentences(wire) if is_candidate(s))
+    assert summary.sentences[0].text == lead.text
+    positions = [s.position for s in summary.sentences]
+    assert positions == sorted(positions) and {s.article_id for s in summary.sentences} == {wire.id}
+    assert 80 <= sum(s.words for s in summary.sentences) <= 100
+
+
+def test_stray_sentences_only_fill_a_budget_the_event_cannot_fill_on_topic(baghouz):
+    on_topic = summarize_event(baghouz, words=800)
+    assert not any(noise in s.text for s in on_topic.sentences for noise in OFF_TOPIC)
+    everything = summarize_event(baghouz, words=1400)
+    assert sum(s.words for s in everything.sentences) > sum(s.words for s in on_topic.sentences)
+    assert any("Charlie Hebdo" in s.text for s in everything.sentences)
+    asked = summarize_event(baghouz, words=1400, query="Who is fighting in Baghouz?")
+    assert not any(noise in s.text for s in asked.sentences for noise in OFF_TOPIC)  # a question sets the topic

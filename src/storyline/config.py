@@ -234,8 +234,12 @@ class SummarySettings:
     with a question (``--query``): then the question, not the lead, says what matters."""
     redundancy: float = 0.55
     """A candidate this similar (cosine) to a chosen sentence says nothing new."""
-    lead_weight: float = 0.1
-    """Bonus for the first sentences of an article, where news puts the facts."""
+    lead_weight: float = 0.0
+    """Relevance bonus for the first sentences of an article, where news puts the facts. Without
+    a question the coverage of leads (``lead_coverage_weight``) already favours them: Multi-News
+    ROUGE-2 recall 19.73 at 0 against 19.58 at 0.1 (TF-IDF only)."""
+    lead_weight_with_query: float = 0.1
+    """The same bonus when a question is asked: DUC 2006 9.62 at 0.1 against 9.51 at 0."""
     lead_sentences: int = 4
     """How many opening sentences receive a decreasing lead bonus."""
     support_similarity: float = 0.35
@@ -282,6 +286,24 @@ class SummarySettings:
     embed_shortlist: int = 80
     """At most this many candidates are embedded. 80 against 40 at 300 words on the first 80
     Multi-News clusters (topic bar 0.03 while tuning): ROUGE-2 recall 18.55 against 17.83."""
+    concept_weight: float = 1.0
+    """Weight of the word-pair concepts (pairs of content words that several outlets use, after
+    Gillick & Favre 2009) against sentence coverage: a full set of concepts weighs this many
+    times full coverage. Multi-News, all 250 clusters, TF-IDF only, ROUGE-2 recall: 18.76 at 0,
+    19.13 at 0.5, 19.08 at 1; with ``fill_off_topic`` and no lead bonus, 19.56 at 0.5, 19.73 at 1."""
+    concept_weight_with_query: float = 0.0
+    """The same when a question is asked (``--query``): what the outlets repeat is not what the
+    question asks. DUC 2007 update, TF-IDF only: 10.27 at 0, 10.00 at 0.3."""
+    concept_min_df: int = 2
+    """A word pair is a concept once this many independent sources use it."""
+    fill_off_topic: bool = True
+    """Without a question, when the on-topic sentences run out before the budget, go on with the
+    others, best first, instead of stopping short. In an event of two or three reports, one of
+    them often a thin or noisy scrape, the topic bar rejects sound sentences of the main report:
+    47 of 250 Multi-News summaries came out short of 300 words, and ROUGE-2 recall rose from
+    19.13 to 19.60 with it (TF-IDF only). A large event fills its budget on topic (the bundled
+    pair keeps its stray sentences out up to 800 words). With a question the pool is narrow on
+    purpose, and filling it cost DUC 2006 (MiniLM on) 9.54 -> 9.29."""
     max_articles: int = 40
     """An event with more distinct articles is summarised from this many, spread evenly over the
     order given (time order in the pipeline). A summary compares every candidate sentence with

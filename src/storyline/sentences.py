@@ -9,6 +9,8 @@ import blingfire
 from .model import Article, Sentence
 
 _PARAGRAPH_BREAK = re.compile(r"\n+")
+# Scraped pages lose the space between paragraphs: "TMZ has learned.We've learned ...".
+_GLUED_SENTENCES = re.compile(r"(?<=[a-z][.!?])(?=[A-Z][a-z])")
 # A JSON "\\ud800" escape leaves a lone surrogate, which blingfire cannot encode as UTF-8.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # Where the story was filed, not part of what it says: "GENEVA - ", "WASHINGTON (Reuters) — ",
@@ -40,7 +42,8 @@ def split_sentences(article: Article) -> list[Sentence]:
     """
     sentences: list[Sentence] = []
     for paragraph in _PARAGRAPH_BREAK.split(article.text):
-        paragraph = _DATELINE.sub("", " ".join(_LONE_SURROGATE.sub("\ufffd", paragraph).split()))
+        paragraph = _LONE_SURROGATE.sub("\ufffd", paragraph)
+        paragraph = _DATELINE.sub("", " ".join(_GLUED_SENTENCES.sub(" ", paragraph).split()))
         if not paragraph:
             continue
         for text in blingfire.text_to_sentences(paragraph).split("\n"):

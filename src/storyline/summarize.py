@@ -9,10 +9,14 @@
    of independent outlets that report the same thing, copies of one story counted once), lead
    position, and, when a question is asked, similarity to the question.
 4. Selection maximises a monotone submodular objective under the word budget (Lin & Bilmes,
-   ACL 2011): how well the summary *covers* every candidate, saturating so that one topic cannot
-   buy the whole budget, plus a diversity reward (square root of relevance per cluster of
-   sentences). Greedy by gain per word, which is how that paper reached the best DUC scores of
-   its time with no training.
+   ACL 2011): how well the summary *covers* every on-topic candidate, saturating so that one
+   topic cannot buy the whole budget, plus a diversity reward (square root of relevance per
+   cluster of sentences), plus, without a question, the word pairs several outlets use
+   (Gillick & Favre's bigram concepts, each counted once however many chosen sentences hold
+   it). Greedy by gain, which is how those papers reached the best DUC scores of their time
+   with no training. Off-topic candidates only fill what on-topic ones leave of the budget.
+   When no two sources share a pair of content words (a lone report, or one beside scraps),
+   there is no consensus to find: the sentences are taken in reading order from the lead.
 5. Reading order: article date, then article, then position.
 
 Similarities come from TF-IDF and, when the MiniLM embedder is given, from its sentence vectors
@@ -26,11 +30,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 import numpy as np
+from scipy import sparse
 from sklearn import config_context
 from sklearn.cluster import KMeans
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from .config import SentenceSettings, SummarySettings
@@ -91,7 +97,15 @@ def _whole_statement(sentence: Sentence, settings: SentenceSettings) -> bool:
         settings.min_words <= sentence.words <= settings.max_words
         and bool(_ENDS_LIKE_A_SENTENCE.search(text))
         and not is_boilerplate(text)
+        and not _opens_mid_sentence(text)
     )
+
+
+def _opens_mid_sentence(text: str) -> bool:
+    """A fragment cut from a longer sentence: "was arrested for drunk driving in Maine ...".
+    Only a wholly lower-case first word counts, so "eBay said ..." still stands."""
+    first = _FIRST_WORD.match(text)
+    return bool(first) and first.group(1).islower()
 
 
 def _leans_on_context(text: str) -> bool:
@@ -141,7 +155,7 @@ def summarize_event(
     centroids = _article_centroids(vectors, article_of, len(per_article))
     topicality = _topicality(vectors, article_of, centroids, settings)
 
-    pool, after = _candidates(everything, topicality, settings, sentence_settings, asked=bool(query))
+    pool, after, topical = _candidates(everything, topicality, settings, sentence_settings, asked=bool(query))
     if not pool:
         return Summary(headline=_headline(articles, vectorizer, centroids) or _first_title(articles), sentences=[])
     index = np.array([i for i, _ in pool])
@@ -150,7 +164,8 @@ def summarize_event(
     query_similarity = _query_similarity(vectorizer, vectors[index], query)
     relevance = (
         topicality[index]
-        + settings.lead_weight * np.array([_lead_share(s, settings) for s in pooled])
+        + (settings.lead_weight_with_query if query else settings.lead_weight)
+        * np.array([_lead_share(s, settings) for s in pooled])
         + settings.support_weight * _support(similarity, _independent_sources(articles, pooled), settings)
     )
     if query_similarity is not None:
@@ -160,7 +175,8 @@ def summarize_event(
     redundant = similarity >= settings.redundancy
     if embedder is not None:
         shortlist = min(settings.embed_shortlist, round(settings.embed_shortlist_per_word * budget))
-        selectable = np.sort(np.argsort(-relevance, kind="stable")[: max(1, shortlist)])
+        best_first = np.lexsort((-relevance, ~topical))  # on-topic sentences first
+        selectable = np.sort(best_first[: max(1, shortlist)])
         dense = embedder.encode([pooled[k].text for k in selectable] + ([query] if query else []))
         meaning = dense[: len(selectable)] @ dense[: len(selectable)].T
         redundant = redundant[np.ix_(selectable, selectable)] | (meaning >= settings.embed_redundancy)
@@ -169,7 +185,8 @@ def summarize_event(
             relevance[selectable] += settings.query_weight * semantic
     else:
         redundant = redundant[np.ix_(selectable, selectable)]
-    objective = _Objective(pooled, similarity, query_similarity, settings)
+    concepts = _concepts(pooled, _independent_sources(articles, pooled), settings)
+    objective = _Objective(pooled, similarity, query_similarity, topical, concepts, settings)
     chosen = [
         selectable[k] for k in objective.select(selectable, relevance[selectable], redundant, after, budget, fill)
     ]
@@ -185,17 +202,20 @@ def _candidates(
     settings: SummarySettings,
     sentence_settings: SentenceSettings,
     asked: bool,
-) -> tuple[list[tuple[int, Sentence]], np.ndarray]:
-    """The on-topic sentences a summary may use, as (index in ``everything``, text to print),
-    and for each the pool position of the sentence it must follow (-1 if it stands alone)."""
+) -> tuple[list[tuple[int, Sentence]], np.ndarray, np.ndarray]:
+    """The sentences a summary may use, as (index in ``everything``, text to print); for each,
+    the pool position of the sentence it must follow (-1 if it stands alone), and whether it
+    is on the event's topic (the others only fill what on-topic sentences leave of the budget)."""
     pool: list[tuple[int, Sentence]] = []
     after: list[int] = []
     pooled_at: dict[int, int] = {}
+    topical: list[bool] = []
     # With a question, the question says what matters: leads get no lower bar.
     lead_bar = settings.min_topic_similarity if asked else settings.lead_min_topic_similarity
     for i, sentence in enumerate(everything):
         lead = sentence.position < settings.lead_sentences
-        if topicality[i] < (lead_bar if lead else settings.min_topic_similarity):
+        on_topic = topicality[i] >= (lead_bar if lead else settings.min_topic_similarity)
+        if not (on_topic or (settings.fill_off_topic and not asked)):
             continue
         if repaired := standalone(sentence, sentence_settings):
             after.append(-1)
@@ -210,7 +230,8 @@ def _candidates(
             continue
         pooled_at[i] = len(pool)
         pool.append((i, repaired))
-    return pool, np.array(after, dtype=np.int64)
+        topical.append(on_topic)
+    return pool, np.array(after, dtype=np.int64), np.array(topical, dtype=bool)
 
 
 def _article_centroids(vectors, article_of: np.ndarray, count: int) -> np.ndarray:
@@ -312,9 +333,13 @@ class _Objective:
         pooled: list[Sentence],
         similarity: np.ndarray,
         query_similarity: np.ndarray | None,
+        topical: np.ndarray,
+        concepts: tuple[sparse.csr_matrix, np.ndarray],
         settings: SummarySettings,
     ) -> None:
         self.settings = settings
+        self.topical = topical
+        self.concepts, self.concept_weight = concepts
         self.similarity = similarity
         self.sizes = np.array([s.words for s in pooled], dtype=np.float32)
         lead = np.array([_lead_share(s, settings) for s in pooled], dtype=np.float32)
@@ -322,7 +347,17 @@ class _Objective:
         self.weight = 1 + (settings.lead_coverage_weight_with_query if asked else settings.lead_coverage_weight) * lead
         if query_similarity is not None and query_similarity.max() > 0:
             self.weight += settings.query_coverage_weight * query_similarity / query_similarity.max()
-        self.cap = settings.coverage_saturation * similarity.sum(axis=0)
+        self.weight *= topical  # what the other reports do not confirm is not a fact to cover
+        self.cap = settings.coverage_saturation * similarity.sum(axis=0) * topical
+        # Concepts and similarities are in different units: a full set of concepts weighs
+        # ``concept_weight`` times what full coverage does.
+        weight = settings.concept_weight_with_query if asked else settings.concept_weight
+        total = self.concept_weight.sum()
+        self.concept_scale = weight * self.cap.sum() / total if total > 0 else 0.0
+        # No two sources share a pair of content words: a lone report (or one next to scraps)
+        # has no consensus to find, and its lead, written as its summary, beats any other pick
+        # (Multi-News ROUGE-2 recall, TF-IDF only: 19.73 -> 19.89 over 250 clusters, 23 of them such).
+        self.in_reading_order = not asked and total == 0
 
     def select(
         self,
@@ -345,6 +380,9 @@ class _Objective:
         reward = np.clip(relevance, 0, None)
         diversity_scale = self.settings.diversity_weight * rows.sum() / max(len(selectable), 1)
         covered = np.zeros(len(self.cap), dtype=np.float32)
+        concepts = self.concepts[selectable]
+        unmet = self.concept_weight.copy()
+        on_topic = self.topical[selectable]
         slot = np.full(len(after), -1)
         slot[selectable] = np.arange(len(selectable))
         predecessor = np.where(after[selectable] >= 0, slot[np.maximum(after[selectable], 0)], -1)
@@ -355,14 +393,20 @@ class _Objective:
         while used < budget:
             available &= (used + sizes <= budget) | fill
             ready = available & ((predecessor < 0) | picked[np.maximum(predecessor, 0)])
+            if (ready & on_topic).any():
+                ready &= on_topic  # the rest only fills what on-topic sentences leave
             if not ready.any():
                 break
-            current = np.minimum(covered, self.cap)
-            coverage_gain = (np.minimum(covered[None, :] + rows, self.cap[None, :]) - current[None, :]) @ self.weight
-            diversity_gain = np.sqrt(gathered[cluster] + reward) - np.sqrt(gathered[cluster])
-            gain = (coverage_gain + diversity_scale * diversity_gain) / sizes**self.settings.cost_exponent
-            gain[~ready] = -np.inf
-            best = int(np.argmax(gain))
+            if self.in_reading_order:
+                best = int(np.argmax(ready))  # the first ready sentence
+            else:
+                current = np.minimum(covered, self.cap)
+                coverage = (np.minimum(covered[None, :] + rows, self.cap[None, :]) - current[None, :]) @ self.weight
+                diversity = np.sqrt(gathered[cluster] + reward) - np.sqrt(gathered[cluster])
+                concept = self.concept_scale * (concepts @ unmet)
+                gain = (coverage + diversity_scale * diversity + concept) / sizes**self.settings.cost_exponent
+                gain[~ready] = -np.inf
+                best = int(np.argmax(gain))
             available[best] = False
             if chosen and redundant[best, chosen].any():
                 continue  # says nothing new: never print the same fact twice
@@ -370,8 +414,38 @@ class _Objective:
             picked[best] = True
             used += sizes[best]
             covered += rows[best]
+            unmet[concepts[best].indices] = 0
             gathered[cluster[best]] += reward[best]
         return chosen
+
+
+def _concepts(
+    pooled: list[Sentence], sources: list[str], settings: SummarySettings
+) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Which word pairs each sentence holds (a 0/1 matrix), and each pair's weight: the number of
+    independent sources that use it, once at least ``concept_min_df`` do (Gillick & Favre's
+    bigram concepts). The pairs a summary should carry are those the outlets agree on."""
+    try:
+        holds = CountVectorizer(analyzer=_word_pairs, binary=True, dtype=np.float32).fit_transform(
+            [s.text for s in pooled]
+        )
+    except ValueError:  # not one pair of words in the whole pool
+        return sparse.csr_matrix((len(pooled), 1), dtype=np.float32), np.zeros(1, dtype=np.float32)
+    names = {name: k for k, name in enumerate(dict.fromkeys(sources))}
+    owner = sparse.csr_matrix(
+        (np.ones(len(pooled), dtype=np.float32), ([names[s] for s in sources], np.arange(len(pooled)))),
+        shape=(len(names), len(pooled)),
+    )
+    outlets = np.asarray(((owner @ holds) > 0).sum(axis=0), dtype=np.float32).ravel()
+    outlets[outlets < settings.concept_min_df] = 0
+    return holds.tocsr(), outlets
+
+
+def _word_pairs(text: str) -> list[str]:
+    """Adjacent words once stop words are dropped: the pairs that name things ("drunk driving",
+    "Marissa Mayer") rather than glue them ("of the")."""
+    words = _WORDS(text)
+    return [f"{a} {b}" for a, b in pairwise(words)]
 
 
 def _clusters(rows: np.ndarray, settings: SummarySettings) -> np.ndarray:
