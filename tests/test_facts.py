@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -238,3 +238,22 @@ def test_unchanged_events_are_reused_without_reparsing(baghouz):
         == description_fingerprint(settings)
         != description_fingerprint(replace(settings, summary=replace(settings.summary, words=40)))
     )
+
+
+def test_a_large_event_is_read_from_a_bounded_spread_but_keeps_every_date():
+    articles = [
+        Article(
+            id=f"a{n:02d}",
+            title=f"Flood update {n}",
+            text=f"Officials said {n + 10} people were evacuated from the valley on Monday as the river rose.",
+            source=f"Outlet {n}",
+            published=datetime(2024, 5, 1, tzinfo=UTC) + timedelta(hours=n),
+        )
+        for n in range(50)
+    ]
+    settings = replace(FactsSettings(), max_articles=5)
+    facts = event_facts(articles, settings)
+    spread = {"a00", "a12", "a24", "a37", "a49"}  # evenly over the 50, first and last kept
+    assert facts.figures and {f.article_id for f in facts.figures} <= spread
+    assert {f.article_id for f in event_facts(articles, FactsSettings()).figures} - spread  # the bound narrows it
+    assert {e.article_id for e in facts.timeline} == {a.id for a in articles}  # every publication date

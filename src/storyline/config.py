@@ -322,6 +322,10 @@ class FactsSettings:
     """Events with fewer articles get no entities or figures: the facts exist to compare sources,
     and skipping single-article events halves the spaCy work on the GVA corpus (661 of 1,234
     incidents have one article)."""
+    max_articles: int = 40
+    """An event with more articles has its entities, figures and disagreements read from this
+    many, spread evenly over it (as its summary is, ``SummarySettings.max_articles``): figures are
+    compared pair by pair, so an 8,000-article event of 40,000 figures would take hours."""
     aliases_path: str = ""
     """A TSV file of extra aliases (``$STORYLINE_ALIASES``), same format as data/aliases.tsv."""
     spelling_similarity: float = 0.8

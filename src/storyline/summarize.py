@@ -40,7 +40,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from .config import SentenceSettings, SummarySettings
-from .model import Article, Sentence
+from .model import Article, Sentence, spread_evenly
 from .sentences import is_boilerplate, split_sentences
 
 # Built once: a vectorizer given stop words checks them against its tokenizer at every fit,
@@ -144,7 +144,7 @@ def summarize_event(
     output at the same word.
     """
     budget = settings.words if words is None else words
-    articles = _spread(_distinct(articles), settings.max_articles)
+    articles = spread_evenly(_distinct(articles), settings.max_articles)
     per_article = [split_sentences(a) for a in articles]
     everything = [s for sentences in per_article for s in sentences]
     if not everything:
@@ -278,13 +278,6 @@ def _distinct(articles: Sequence[Article]) -> list[Article]:
             seen.add(words)
             distinct.append(article)
     return distinct
-
-
-def _spread(articles: list[Article], count: int) -> list[Article]:
-    """At most ``count`` of ``articles``, evenly spaced over their order, first and last kept."""
-    if len(articles) <= count:
-        return articles
-    return [articles[k] for k in np.linspace(0, len(articles) - 1, count).round().astype(int)]
 
 
 def _query_similarity(vectorizer: TfidfVectorizer, vectors, query: str | None) -> np.ndarray | None:

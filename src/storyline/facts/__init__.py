@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC
 
 from ..config import FactsSettings
-from ..model import Article, Disagreement, EntityGroup, Figure, TimelineEntry
+from ..model import Article, Disagreement, EntityGroup, Figure, TimelineEntry, spread_evenly
 from .aliases import AliasTable, load_aliases
 from .disagreements import conflicting, find_disagreements
 from .entities import group_entities, spelled_acronyms
@@ -77,14 +77,17 @@ def event_facts(articles: Sequence[Article], settings: FactsSettings) -> EventFa
     """Entities, figures, disagreements and timeline of one event's articles.
 
     Events with fewer than ``settings.min_articles`` articles (nothing to compare across
-    sources) get the publication timeline only, which keeps ingest fast.
+    sources) get the publication timeline only, which keeps ingest fast. Of a larger event than
+    ``settings.max_articles``, spaCy reads that many articles spread over it; every article's
+    publication date still enters the timeline.
     """
     if not settings.enabled or len(articles) < settings.min_articles:
         return EventFacts(timeline=event_timeline(articles, settings.max_timeline))
+    read = spread_evenly(articles, settings.max_articles)
     parser = parser_for(settings)
-    parsed = parser.parse(articles)
+    parsed = parser.parse(read)
     mentions, acronyms, claims, dated = [], {}, [], publication_entries(articles)
-    for article in articles:
+    for article in read:
         acronyms |= spelled_acronyms(f"{article.title}\n{article.text}")
         sentences = parsed[article.id]
         mentions += [(e.text, e.label_) for s in sentences for e in s.doc.ents]
