@@ -339,7 +339,7 @@ def main() -> None:
         folder, meta = corpus(size, options.work, options.eval)
         if meta["repeated"]:
             print(
-                f"{size} pages: {meta['real']} real, {meta['repeated']} repeats (new URLs, dates +6 years, every 7th word dropped)"
+                f"{size} pages: {meta['real']} real, {meta['repeated']} repeats (new URLs, dates +37 days each, every 7th word dropped)"
             )
         floor_row = run_floor(folder)
         print(
