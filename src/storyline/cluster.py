@@ -320,18 +320,20 @@ class _Events:
         n = self.count
         if n == 0:
             return np.empty(0, dtype=np.int64)
-        scores = (self.index[:n] @ vector) / np.maximum(self.index_norm[:n], 1e-12)
         live = self.active[:n].copy()
         if not math.isnan(when) and math.isfinite(window_seconds):
             # NaN compares False, so events without a dated article never go dormant.
             live &= ~(np.abs(when - self.last_seen[:n]) > window_seconds)
-        scores[~live] = -np.inf
-        if n > k:
+        # Only the live events' rows are multiplied: in a long stream most events are dormant,
+        # and a product over all of them made the cost per article grow with the corpus.
+        rows = np.flatnonzero(live)
+        scores = (self.index[rows] @ vector) / np.maximum(self.index_norm[rows], 1e-12)
+        if len(rows) > k:
             top = np.argpartition(-scores, k)[:k]
             top = top[np.argsort(-scores[top])]
         else:
             top = np.argsort(-scores)
-        return top[np.isfinite(scores[top])]
+        return rows[top]
 
 
 # -- the clusterer ----------------------------------------------------------------------------
