@@ -161,12 +161,13 @@ def summarize_event(
     index = np.array([i for i, _ in pool])
     pooled = [s for _, s in pool]
     similarity = np.asarray((vectors[index] @ vectors[index].T).todense())
+    sources = _independent_sources(articles, pooled)
     query_similarity = _query_similarity(vectorizer, vectors[index], query)
     relevance = (
         topicality[index]
         + (settings.lead_weight_with_query if query else settings.lead_weight)
         * np.array([_lead_share(s, settings) for s in pooled])
-        + settings.support_weight * _support(similarity, _independent_sources(articles, pooled), settings)
+        + settings.support_weight * _support(similarity, sources, settings)
     )
     if query_similarity is not None:
         relevance = relevance + settings.query_weight * query_similarity
@@ -185,7 +186,7 @@ def summarize_event(
             relevance[selectable] += settings.query_weight * semantic
     else:
         redundant = redundant[np.ix_(selectable, selectable)]
-    concepts = _concepts(pooled, _independent_sources(articles, pooled), settings)
+    concepts = _concepts(pooled, sources, settings)
     objective = _Objective(pooled, similarity, query_similarity, topical, concepts, settings)
     chosen = [
         selectable[k] for k in objective.select(selectable, relevance[selectable], redundant, after, budget, fill)
@@ -368,7 +369,8 @@ class _Objective:
         """
         rows = self.similarity[selectable]
         sizes = self.sizes[selectable]
-        cluster = _clusters(rows, self.settings)
+        # Reading order needs no diversity clusters (k-means is the dearest step of a small summary).
+        cluster = np.zeros(len(selectable), dtype=int) if self.in_reading_order else _clusters(rows, self.settings)
         gathered = np.zeros(cluster.max() + 1, dtype=np.float32)
         reward = np.clip(relevance, 0, None)
         diversity_scale = self.settings.diversity_weight * rows.sum() / max(len(selectable), 1)
