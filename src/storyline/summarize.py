@@ -303,13 +303,18 @@ def _independent_sources(articles: Sequence[Article], sentences: list[Sentence])
 
 def _support(similarity: np.ndarray, sources: list[str], settings: SummarySettings) -> np.ndarray:
     """Share of the *other* independent sources that carry a similar sentence (0-1)."""
-    names = {name: k for k, name in enumerate(dict.fromkeys(sources))}
-    others = max(len(names) - 1, 1)
-    owner = np.zeros((len(sources), len(names)), dtype=bool)
-    owner[np.arange(len(sources)), [names[s] for s in sources]] = True
+    owner = _owners(sources)
     reports = (similarity >= settings.support_similarity).astype(np.float32) @ owner  # sentence x source
     carried = (reports > 0).sum(axis=1) - 1  # minus the sentence's own source
-    return np.clip(carried, 0, None) / others
+    return np.clip(carried, 0, None) / max(owner.shape[1] - 1, 1)
+
+
+def _owners(sources: list[str]) -> np.ndarray:
+    """Sentence x source: 1 where the sentence comes from that source."""
+    names = {name: k for k, name in enumerate(dict.fromkeys(sources))}
+    owner = np.zeros((len(sources), len(names)), dtype=np.float32)
+    owner[np.arange(len(sources)), [names[s] for s in sources]] = 1
+    return owner
 
 
 class _Objective:
@@ -426,12 +431,7 @@ def _concepts(
         )
     except ValueError:  # not one pair of words in the whole pool
         return sparse.csr_matrix((len(pooled), 1), dtype=np.float32), np.zeros(1, dtype=np.float32)
-    names = {name: k for k, name in enumerate(dict.fromkeys(sources))}
-    owner = sparse.csr_matrix(
-        (np.ones(len(pooled), dtype=np.float32), ([names[s] for s in sources], np.arange(len(pooled)))),
-        shape=(len(names), len(pooled)),
-    )
-    outlets = np.asarray(((owner @ holds) > 0).sum(axis=0), dtype=np.float32).ravel()
+    outlets = np.asarray(((holds.T @ _owners(sources)) > 0).sum(axis=1), dtype=np.float32).ravel()
     outlets[outlets < settings.concept_min_df] = 0
     return holds.tocsr(), outlets
 
