@@ -100,6 +100,21 @@ def test_cluster_prints_one_line_per_article_in_input_order(tmp_path):
     assert len({r["event_id"] for r in rows}) == 2
 
 
+def test_cluster_reports_a_refused_line_and_exits_1_after_clustering_the_rest(tmp_path):
+    lines = (DATA / "quake.jsonl").read_text().splitlines()
+    stream = tmp_path / "stream.jsonl"
+    headline = json.dumps({"id": "headline-only", "title": "Aftershocks hit Norcia again", "text": ""})
+    stream.write_text("\n".join([*lines, "{broken", headline]) + "\n")
+    result = run_cli("cluster", str(stream), "--format", "json")
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip()
+        == f"storyline: {stream}:4: invalid JSON (Expecting property name enclosed in double quotes)"
+    )
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["quake-1", "quake-2", "quake-3", "headline-only"]
+
+
 def test_demo_reads_well(tmp_path):
     result = run_cli("demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

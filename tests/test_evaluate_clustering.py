@@ -3,8 +3,9 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from storyline.evaluate.clustering import TfidfSinglePass, load_dataset, score_clustering
-from storyline.evaluate.datasets import duc_topics, parse_duc_document
+from storyline.evaluate.clustering import TfidfSinglePass, load_dataset, score_clustering, time_split, variant
+from storyline.evaluate.datasets import LabelledArticle, duc_topics, parse_duc_document
+from storyline.model import Article
 
 EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 needs_eval = pytest.mark.skipif(not EVAL.is_dir(), reason=f"evaluation data not found at {EVAL}")
@@ -79,17 +80,57 @@ def test_baseline_beats_all_singletons_on_gva_bcubed_f1():
 
 
 @needs_eval
-def test_evaluate_clustering_command_prints_storyline_and_baseline(tmp_path):
+def test_evaluate_clustering_command_scores_the_later_part_as_each_variant():
     result = run_cli(
         "evaluate", "clustering", "--dataset", "gva", "--data", str(EVAL / "gva-incidents-dev"), "--limit", "150"
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("dataset: gva (150 articles)")
-    assert any(line.startswith("storyline (MiniLM+TF-IDF)") for line in lines)
-    baseline = next(line for line in lines if line.startswith("baseline TF-IDF single pass"))
-    bcubed_f1 = float(baseline.split()[6])
-    assert 0.5 < bcubed_f1 <= 1.0
+    assert lines[0] == "dataset: gva, later part (150 articles)"
+    systems = [line.split(" | ")[0].strip() for line in lines[2:]]
+    assert systems[:3] == ["storyline (MiniLM)", "storyline (TF-IDF only)", systems[2]]
+    assert systems[2].startswith("baseline TF-IDF 0.")
+    fed = [line.split(" | ")[1].split()[0:2] for line in lines[2:]]
+    assert [" ".join(words[:2]) if words[0] == "no" else words[0] for words in fed] == [
+        "as",
+        "as",
+        "as",
+        "no titles",
+        "no titles",
+        "no titles",
+        "shuffled",
+        "shuffled",
+        "shuffled",
+    ]
+    baseline_f1 = float(lines[4].split(" | ")[1].split()[4])
+    assert 0.5 < baseline_f1 <= 1.0
+
+
+@needs_eval
+def test_the_time_split_keeps_the_reported_part_apart_from_what_was_fitted():
+    gva = load_dataset("gva", EVAL / "gva-incidents-dev")
+    earlier, later = time_split("gva", gva)
+    assert max(i.article.published for i in earlier) < min(i.article.published for i in later)
+    assert {i.article.published.year for i in earlier} == {2013, 2014}
+    uci = load_dataset("uci", EVAL / "uci-news-aggregator-sample")
+    earlier, later = time_split("uci", uci)
+    assert abs(len(earlier) - len(later)) <= 1 and earlier[-1].article.published <= later[0].article.published
+    multinews = load_dataset("multinews", EVAL / "multinews-test-sample")
+    earlier, later = time_split("multinews", multinews)
+    assert len(multinews) == 666 and {i.gold for i in earlier}.isdisjoint({i.gold for i in later})
+    assert all(not i.article.title and i.article.published is None for i in multinews)
+
+
+def test_variants_remove_titles_or_shuffle_and_never_touch_the_given_articles():
+    items = [LabelledArticle(Article(id=str(n), text=f"text {n}", title=f"title {n}"), str(n % 3)) for n in range(20)]
+    untitled = variant(items, "no titles")
+    assert all(i.article.title == "" for i in untitled) and all(i.article.title for i in items)
+    shuffled = variant(items, "shuffled")
+    assert [i.article.id for i in shuffled] != [i.article.id for i in items]
+    assert sorted((i.article.id, i.gold) for i in shuffled) == sorted((i.article.id, i.gold) for i in items)
+    assert shuffled == variant(items, "shuffled")  # the same order every run
+    shuffled[0].article.copy_of = "x"
+    assert all(not i.article.copy_of for i in items)
 
 
 def test_evaluate_clustering_names_a_missing_dataset(tmp_path):

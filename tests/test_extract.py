@@ -60,6 +60,19 @@ def test_jsonl_bad_lines_are_reported_and_the_rest_kept(tmp_path):
     assert "title" in reasons["6"]
 
 
+def test_a_headline_without_a_body_is_an_article(tmp_path):
+    path = tmp_path / "headlines.jsonl"
+    path.write_text(
+        '{"id": "h", "title": "  Three shot on   Prospect Ave  ", "text": ""}\n{"id": "n", "title": "", "text": " "}\n',
+        encoding="utf-8",
+    )
+    extraction = extract(read_document(path))
+    assert [(a.id, a.title, a.text) for a in extraction.articles] == [
+        ("h", "Three shot on Prospect Ave", "Three shot on Prospect Ave")
+    ]
+    assert [f.reason for f in extraction.failures] == ["empty text"]
+
+
 def test_rss_feed_entries_become_articles():
     extraction = extract(read_document(DATA / "feed.rss"))
     assert [a.title for a in extraction.articles] == [

@@ -154,6 +154,13 @@ def _checked_text(text: str, item: str, minimum: int = 1) -> str:
     return text
 
 
+def _text_or_title(text: str, title: str, item: str) -> str:
+    """The body of a stream item, or its title when it has none: a headline is an article."""
+    if text.strip() or not title.strip():
+        return _checked_text(text, item)
+    return " ".join(title.split())
+
+
 def _read_html(doc: RawDocument, settings: ExtractSettings) -> Extraction:
     if len(doc.data) > settings.max_page_bytes:
         raise InputError(doc.origin, f"page larger than {settings.max_page_bytes // 2**20} MiB (refused unparsed)")
@@ -331,14 +338,16 @@ def _read_jsonl(doc: RawDocument, settings: ExtractSettings) -> Extraction:
 def article_from_record(record: object, item: str) -> Article:
     """An ``Article`` from one JSON record; ``InputError`` names ``item`` when a field is wrong.
 
-    Any non-empty text is accepted: a headline alone is a valid article in a stream."""
+    Any non-empty text is accepted, and a record with a title but no text is its title: a
+    headline alone is a valid article in a stream."""
     if not isinstance(record, dict):
         raise InputError(item, "not a JSON object")
     for name in JSONL_FIELDS:
         value = record.get(name)
         if value is not None and not isinstance(value, str | int | float):
             raise InputError(item, f"field {name!r} must be a string")
-    text = _checked_text(str(record.get("text") or ""), item)
+    title = " ".join(str(record.get("title") or "").split())
+    text = _text_or_title(str(record.get("text") or ""), title, item)
     url = str(record.get("url") or "")
     try:
         published = parse_date(record.get("published"))
@@ -347,7 +356,7 @@ def article_from_record(record: object, item: str) -> Article:
     return Article(
         id=str(record.get("id") or "") or article_id(text, url),
         text=text,
-        title=str(record.get("title") or "").strip(),
+        title=title,
         url=url,
         source=str(record.get("source") or "") or outlet_of(url),
         published=published,
@@ -366,7 +375,7 @@ def _read_feed(doc: RawDocument, settings: ExtractSettings) -> Extraction:
         item = f"{doc.origin}#{entry.get('id') or entry.get('link') or number}"
         html = entry.content[0].value if entry.get("content") else entry.get("summary", "")
         try:
-            text = _checked_text(html_fragment_text(html), item)
+            text = _text_or_title(html_fragment_text(html), entry.get("title", ""), item)
         except InputError as exc:
             extraction.failures.append(Failure(exc.item, exc.reason))
             continue

@@ -7,15 +7,21 @@ Each reader returns storyline ``Article`` objects plus the gold label the datase
   the articles of a whole year labelled with their topic, in date order.
 - UCI News Aggregator sample (CSV headlines): ``uci_articles``, labelled with the gold story.
 - GVA incidents (JSONL): ``gva_articles``, labelled with the gold incident.
+- Multi-News test sample (CSV): ``multinews_clusters`` gives each cluster's documents and
+  editor summary; ``multinews_articles`` the documents as undated, untitled articles labelled
+  with their cluster.
+- SemEval 2022 task 8 (CSV pairs): ``semeval_pairs``, English pairs labelled same story or not.
 """
 
 from __future__ import annotations
 
+import ast
 import csv
 import gzip
 import html
 import json
 import re
+import sys
 import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,6 +34,8 @@ from ..model import Article
 DUC_TARBALL = "duc2006_2007_raw.tar.gz"
 UCI_FILE = "uci_news_aggregator_first6366.csv.gz"
 GVA_FILE = "gva_incidents_2013_2015.jsonl.gz"
+MULTINEWS_FILE = "multinews_sample_test.csv.gz"
+SEMEVAL_FILES = {"training": "training_set.csv.gz", "testing": "testing_set.csv.gz"}
 
 # Topic document folders inside the tarball; DUC 2007 "update" topics reuse documents of the
 # main task, so a year's articles come from its main folder only.
@@ -152,10 +160,7 @@ def uci_articles(data: str | Path) -> list[LabelledArticle]:
 
     The sample's last row is cut off; rows without a story or a timestamp are dropped.
     """
-    path = Path(data)
-    path = path / UCI_FILE if path.is_dir() else path
-    if not path.is_file():
-        raise InputError(str(path), f"UCI data not found (expected {UCI_FILE})")
+    path = _file(data, UCI_FILE, "UCI")
     labelled = []
     with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
@@ -175,16 +180,13 @@ def uci_articles(data: str | Path) -> list[LabelledArticle]:
     return sorted(labelled, key=lambda item: time_order(item.article))
 
 
-def gva_articles(data: str | Path, with_text_only: bool = True) -> list[LabelledArticle]:
-    """The GVA incident articles in date order, labelled with their incident; by default those
-    whose page was dead (empty text) are left out, as an ingest would refuse them."""
-    path = Path(data)
-    path = path / GVA_FILE if path.is_dir() else path
-    if not path.is_file():
-        raise InputError(str(path), f"GVA data not found (expected {GVA_FILE})")
+def gva_articles(data: str | Path) -> list[LabelledArticle]:
+    """The GVA incident articles in date order, labelled with their incident. A report whose
+    page was dead (empty text) is its title, as an ingest reads a headline without a body."""
+    path = _file(data, GVA_FILE, "GVA")
     labelled = []
     for record in _jsonl(path):
-        if with_text_only and not record.get("text", "").strip():
+        if not (record.get("text") or record.get("title") or "").strip():
             continue
         published = datetime.fromisoformat(record["published"]) if record.get("published") else None
         if published and published.tzinfo is None:
@@ -199,6 +201,64 @@ def gva_articles(data: str | Path, with_text_only: bool = True) -> list[Labelled
         )
         labelled.append(LabelledArticle(article, str(record["incident"])))
     return sorted(labelled, key=lambda item: time_order(item.article))
+
+
+def multinews_clusters(data: str | Path) -> list[tuple[list[str], str]]:
+    """The Multi-News test sample in file order: each cluster's non-empty documents (2-7 scraped
+    articles, boilerplate left in) and its editor summary (the leading en dash removed)."""
+    csv.field_size_limit(sys.maxsize)
+    clusters = []
+    with gzip.open(_file(data, MULTINEWS_FILE, "Multi-News"), "rt", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            documents = [text for text in ast.literal_eval(row["documents"]) if text.strip()]
+            clusters.append((documents, row["summary"].lstrip("–- ").strip()))
+    return clusters
+
+
+def multinews_articles(data: str | Path) -> list[LabelledArticle]:
+    """Every Multi-News document as an article with no title, date or outlet (the sample gives
+    none), labelled with its cluster number, in file order."""
+    return [
+        LabelledArticle(Article(id=f"mn{number}-{k}", text=text.strip()), str(number))
+        for number, (documents, _) in enumerate(multinews_clusters(data))
+        for k, text in enumerate(documents)
+    ]
+
+
+def semeval_pairs(data: str | Path, part: str = "training") -> list[tuple[Article, Article, bool]]:
+    """The English-English pairs of a SemEval 2022 task 8 file, labelled True when the annotators
+    judged them the same story (``Overall`` at most 1.5 on its 1-4 scale) and False when they
+    judged them different (2.5 or more); pairs in between, and machine-translated copies (ids
+    with a language suffix), are left out. A text's first line is its title."""
+    csv.field_size_limit(sys.maxsize)
+    pairs = []
+    with gzip.open(_file(data, SEMEVAL_FILES[part], "SemEval"), "rt", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            ids = row["pair_id"].split("_")
+            overall = float(row["Overall"])
+            if row["lang1"] != "en" or row["lang2"] != "en" or not all(i.isdigit() for i in ids):
+                continue
+            if 1.5 < overall < 2.5:
+                continue
+            first, second = (
+                _semeval_article(i, text) for i, text in zip(ids, (row["text1"], row["text2"]), strict=True)
+            )
+            pairs.append((first, second, overall <= 1.5))
+    return pairs
+
+
+def _semeval_article(number: str, text: str) -> Article:
+    title, _, body = text.strip().partition("\n")
+    return Article(id=f"semeval-{number}", text=body.strip() or title.strip(), title=title.strip(), language="en")
+
+
+def _file(data: str | Path, name: str, what: str) -> Path:
+    """``data`` itself, or ``name`` inside the folder ``data``; an ``InputError`` if missing."""
+    path = Path(data)
+    path = path / name if path.is_dir() else path
+    if not path.is_file():
+        raise InputError(str(path), f"{what} data not found (expected {name})")
+    return path
 
 
 def _jsonl(path: Path) -> Iterator[dict]:

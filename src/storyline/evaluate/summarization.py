@@ -22,12 +22,8 @@ sentences come from storyline's splitter and words from a regular expression).
 
 from __future__ import annotations
 
-import ast
-import csv
-import gzip
 import re
 import statistics
-import sys
 import tarfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -41,10 +37,9 @@ from ..embed import load_embedder
 from ..model import Article
 from ..sentences import split_sentences
 from ..summarize import Summary, summarize_event
-from .datasets import duc_topics
+from .datasets import MULTINEWS_FILE, duc_topics, multinews_clusters
 
 DUC_ARCHIVE = "duc2006_2007_raw.tar.gz"
-MULTINEWS_FILE = "multinews_sample_test.csv.gz"
 DATASETS = ("duc2006", "duc2007-update", "multinews")
 WORD_LIMITS = {"duc2006": 250, "duc2007-update": 100, "multinews": 300}
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
@@ -151,19 +146,14 @@ def read_duc2007_update(archive: Path) -> list[SummaryTask]:
 
 def read_multinews(path: Path) -> list[SummaryTask]:
     """The Multi-News test sample: 2-7 scraped articles per cluster and the editor's summary."""
-    csv.field_size_limit(sys.maxsize)
-    tasks = []
-    with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
-        for number, row in enumerate(csv.DictReader(handle)):
-            documents = ast.literal_eval(row["documents"])
-            articles = [
-                Article(id=f"mn{number}-{k}", text=text, source=f"doc{k}")
-                for k, text in enumerate(documents)
-                if text.strip()
-            ]
-            summary = row["summary"].lstrip("–- ").strip()  # every editor summary opens with an en dash
-            tasks.append(SummaryTask(id=f"multinews-{number}", articles=articles, references=[summary]))
-    return tasks
+    return [
+        SummaryTask(
+            id=f"multinews-{number}",
+            articles=[Article(id=f"mn{number}-{k}", text=text, source=f"doc{k}") for k, text in enumerate(documents)],
+            references=[summary],
+        )
+        for number, (documents, summary) in enumerate(multinews_clusters(path))
+    ]
 
 
 # --- systems ---------------------------------------------------------------------------------
