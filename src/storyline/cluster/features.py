@@ -213,6 +213,11 @@ class NameStatistics:
         """Mentioned by another article, and by at most ``share`` of the stream: distinctive."""
         return 2 <= self.frequency[name] <= self.rare_bound(share)
 
+    def is_distinctive(self, name: str, share: float) -> bool:
+        """Mentioned by at most ``share`` of the stream, by this article alone too: a report
+        that names a victim or a town its look-alike does not is evidence of another event."""
+        return 1 <= self.frequency[name] <= self.rare_bound(share)
+
     def rare_bound(self, share: float) -> float:
         return max(2.0, share * (self.prior + self.articles))
 

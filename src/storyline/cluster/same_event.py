@@ -116,8 +116,8 @@ def _pair_row(
     shared = mine & theirs
     idfs = [*sorted(map(idf, shared), reverse=True), 0.0, 0.0]
     weight = min(sum(map(idf, mine)), sum(map(idf, theirs)))
-    my_rare = [n for n in my_lead if names.is_rare(n, settings.rare_name_share)]
-    their_rare = [n for n in their_lead if names.is_rare(n, settings.rare_name_share)]
+    my_rare = [n for n in my_lead if names.is_distinctive(n, settings.rare_name_share)]
+    their_rare = [n for n in their_lead if names.is_distinctive(n, settings.rare_name_share)]
     misses = sum(n not in theirs for n in my_rare) + sum(n not in mine for n in their_rare)
     rare = len(my_rare) + len(their_rare)
     gap = abs(new.day - old.day)
