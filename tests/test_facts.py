@@ -13,7 +13,7 @@ from tests.conftest import run_cli
 from storyline.config import FactsSettings, Settings
 from storyline.errors import InputError
 from storyline.extract import extract
-from storyline.facts import article_claims, event_facts, load_aliases
+from storyline.facts import analyse_articles, event_facts, load_aliases
 from storyline.facts.entities import group_entities, similar_spelling, spelled_acronyms
 from storyline.facts.figures import bounds, parse_number
 from storyline.facts.timeline import resolve_date
@@ -46,7 +46,8 @@ def _group(facts, name):
 def test_the_is_aliases_are_one_entity(baghouz_facts):
     group = _group(baghouz_facts, "Islamic State")
     assert {"IS", "ISIS", "ISIL", "Islamic State"} <= {name for name, _ in group.variants}
-    assert group.label == "ORG" and group.mentions >= 30
+    # counted over the sentences spaCy reads (title, lead, those with numbers or dates): 24 of them
+    assert group.label == "ORG" and group.mentions >= 20
     assert baghouz_facts.entities[0] is group  # the most mentioned entity of the event
 
 
@@ -173,9 +174,9 @@ def test_figures_of_different_things_or_times_do_not_disagree():
         "One man was shot in the leg and another was shot in the arm on Main Street.",
     ]
     articles = [Article(id=f"g{i}", text=t, title="", published=day, source=f"s{i}") for i, t in enumerate(texts)]
-    claims = article_claims(articles, SETTINGS)
-    facts = event_facts(articles, SETTINGS)
-    keys = {c.figure.key for cs in claims.values() for c in cs}
+    analyses = {found.article_id: found for found in analyse_articles(articles, SETTINGS)}
+    facts = event_facts(articles, SETTINGS, analyses)
+    keys = {c.figure.key for found in analyses.values() for c in found.claims}
     assert "people|killed" in keys
     # the 3-vs-2 killed is a real disagreement; "two other victims" (a part) vs "four people" is not
     assert [sorted(f.value for f in d.figures) for d in facts.disagreements] == [[2, 3]]
@@ -189,7 +190,7 @@ def test_figures_of_different_things_or_times_do_not_disagree():
 def test_events_store_and_show_facts(examples, db):
     assert run_cli("ingest", *map(str, examples), "--db", db).returncode == 0
     [event] = [json.loads(line) for line in run_cli("events", "--format", "json", "--db", db).stdout.splitlines()]
-    assert any(g["name"] == "Islamic State" and g["mentions"] >= 30 for g in event["entities"])
+    assert any(g["name"] == "Islamic State" and g["mentions"] >= 20 for g in event["entities"])
     [disagreement] = event["disagreements"]
     assert sorted(f["value"] for f in disagreement["figures"]) == [62, 90]
     assert {f["source"] for f in disagreement["figures"]} == {p.name for p in examples}

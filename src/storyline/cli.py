@@ -88,9 +88,9 @@ allow_private_option = click.option(
 )
 @click.option("--scheduler", default="", metavar="tcp://HOST:PORT", help="Run on an existing Dask cluster.")
 @click.option("--no-facts", is_flag=True, help="Skip entities, figures and disagreements (spaCy): faster.")
-@click.option(
-    "--lexical-summaries", is_flag=True, help="Summarise every event on TF-IDF alone, without MiniLM: faster."
-)
+# Event summaries have been TF-IDF alone since #21 (SummarySettings.model_without_query): the
+# flag that asked for it is still accepted, so that scripts and benchmarks written with it run.
+@click.option("--lexical-summaries", is_flag=True, hidden=True)
 def ingest(
     paths: tuple[str, ...],
     db: str,
@@ -116,12 +116,7 @@ def ingest(
     settings = replace(
         settings,
         fetch=replace(settings.fetch, allow_private=allow_private, respect_robots=not no_robots),
-        scale=replace(
-            settings.scale,
-            workers=workers,
-            scheduler=scheduler,
-            **({"summary_model_min_articles": sys.maxsize} if lexical_summaries else {}),
-        ),
+        scale=replace(settings.scale, workers=workers, scheduler=scheduler),
         facts=replace(settings.facts, enabled=settings.facts.enabled and not no_facts),
     )
     if workers or scheduler:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..config import FactsSettings
 from ..errors import InputError
-from ..facts import Claim, article_claims, conflicting
+from ..facts import Claim, analyse_articles, conflicting
 from ..model import Article
 from .datasets import gva_articles
 
@@ -128,7 +128,7 @@ def evaluate_facts(data: str | Path, settings: FactsSettings, pairs_path: Path |
     """
     pairs = read_pairs(pairs_path or default_pairs_path())
     articles = _articles(Path(data), pairs)
-    claims = article_claims(list(articles.values()), settings)
+    claims = {found.article_id: list(found.claims) for found in analyse_articles(list(articles.values()), settings)}
     scores: dict[str, FactsScore] = {"all": FactsScore()}
     for pair in pairs:
         a = find_claim(claims[pair.article_a], articles[pair.article_a], pair.phrase_a)

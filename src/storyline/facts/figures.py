@@ -137,7 +137,16 @@ def bounds(value: float, qualifier: str, tolerance: float) -> tuple[float, float
     return value, value
 
 
-def _number_spans(doc) -> list[tuple[int, int]]:
+def holds_figure(span, entities) -> bool:
+    """Whether a sentence (recognised, not yet parsed) may state a figure: a number that is not a
+    date, time, amount of money or percentage, or a named person with a number (an age: spaCy
+    reads "Jeremy Lewis, 27," as a date). ``entities`` are the sentence's."""
+    return bool(number_spans(span)) or (
+        any(e.label_ == "PERSON" for e in entities) and any(c.isdigit() for c in span.text)
+    )
+
+
+def number_spans(doc) -> list[tuple[int, int]]:
     """Token ranges [start, end) of numbers, number words joined ("three hundred", "twenty - five")."""
     spans, i = [], 0
     while i < len(doc):
@@ -299,7 +308,7 @@ def sentence_claims(doc, article: Article, tolerance: float) -> list[Claim]:
             places=places,
         )
 
-    for start, end in _number_spans(doc):
+    for start, end in number_spans(doc):
         span = doc[start:end]
         number = span[-1]
         if any(t.text == "-" for t in doc[end : end + 1]) and doc[end + 1 : end + 2].text.lower().startswith("year"):
