@@ -1,7 +1,7 @@
 """The whole pipeline end to end: articles/second and peak memory by corpus size, in one process
 and on Dask workers, against the floor of the unavoidable work on the same input.
 
-    .venv/bin/python bench/pipeline_scale.py [--sizes 1000,10000] [--modes single,workers2] [--runs 1]
+    .venv/bin/python bench/pipeline_scale.py [--sizes 1000,10000] [--modes single,workers2,default] [--runs 1]
     .venv/bin/python bench/pipeline_scale.py --stages 1000        # each stage's share of the time
     .venv/bin/python bench/pipeline_scale.py --plot               # redraw the plot from the JSON
 
@@ -9,11 +9,12 @@ Input: real articles set in news pages, in WARC files (see bench/pipeline_corpus
 beyond the real articles repeat them with new URLs, dates and words, and the output says so),
 generated once per size under --work (a temporary folder, never the project).
 
-End to end is ``storyline ingest FOLDER --no-facts --lexical-summaries`` (add ``--workers 2``
-for Dask), run as a user runs it, in a fresh store: reading the WARC files, extraction, cleaning,
-storing, near-duplicate grouping, MiniLM embedding, clustering, summaries, storing the events.
-``--full-summaries`` keeps MiniLM in the summaries of multi-article events (the default of
-``storyline ingest``), ``--facts`` the spaCy facts. Peak memory is the largest sum of resident
+End to end is ``storyline ingest FOLDER`` run as a user runs it, in a fresh store: reading the
+WARC files, extraction, cleaning, storing, near-duplicate grouping, MiniLM embedding, clustering,
+summaries, storing the events, and in the default modes the facts (spaCy's analysis of every
+article of a multi-article event). The modes: ``single`` and ``workers2`` are the bulk load
+(``--no-facts --lexical-summaries``; the second on Dask, ``--workers 2``), ``default`` and
+``default-workers2`` the same with everything on, as the README shows. Peak memory is the largest sum of resident
 memory over the command and all its processes (extraction pool, Dask scheduler and workers),
 sampled every 0.2 s.
 
@@ -57,7 +58,13 @@ JSON_PATH = RESULTS / "pipeline_scale.json"
 STAGES_PATH = RESULTS / "pipeline_stages.json"
 PLOT_PATH = RESULTS / "pipeline_scale.png"
 STORYLINE = [sys.executable, "-m", "storyline"]
-MODES = {"single": [], "workers2": ["--workers", "2"]}
+BULK = ["--no-facts", "--lexical-summaries"]
+MODES = {
+    "single": BULK,
+    "workers2": [*BULK, "--workers", "2"],
+    "default": [],
+    "default-workers2": ["--workers", "2"],
+}
 
 
 # -- input -----------------------------------------------------------------------------------------
@@ -197,7 +204,7 @@ STAGES = {
     "embed": [("scale.py", "article_features")],  # less the signatures made there (dedup)
     "cluster": [("cluster.py", "partial_fit")],
     "summarize": [("pipeline.py", "summarize_articles")],
-    "facts": [("facts/__init__.py", "event_facts")],
+    "facts": [("facts/analysis.py", "analyse_articles"), ("facts/__init__.py", "event_facts")],
 }
 
 
@@ -205,34 +212,37 @@ def _cumulative(stats: pstats.Stats, file_part: str, name: str) -> float:
     return sum(v[3] for k, v in stats.stats.items() if k[0].endswith(file_part) and k[2] == name)
 
 
-def stage_shares(folder: Path, scratch: Path, full: bool, facts: bool) -> dict:
-    """One in-process ingest under cProfile (extraction in this process, so that it is seen):
-    each stage's seconds. Profiling slows Python code more than native code (MiniLM, lxml), so
-    the shares are indicative."""
+def stage_shares(folder: Path, scratch: Path, facts: bool) -> dict:
+    """One in-process ingest under cProfile (extraction and spaCy in this process, so that they
+    are seen): each stage's seconds. Profiling slows Python code more than native code (MiniLM,
+    lxml), so the shares are indicative."""
     from dataclasses import replace
 
+    import storyline.pipeline
     from storyline.config import Settings
-    from storyline.pipeline import ingest_paths
     from storyline.store import Store
 
     settings = Settings.from_env(str(scratch / f"stages-{time.monotonic_ns()}.db"))
     settings = replace(
-        settings,
-        extract=replace(settings.extract, workers=1),
-        facts=replace(settings.facts, enabled=facts),
-        scale=replace(
-            settings.scale,
-            summary_model_min_articles=settings.scale.summary_model_min_articles if full else sys.maxsize,
-        ),
+        settings, extract=replace(settings.extract, workers=1), facts=replace(settings.facts, enabled=facts)
     )
+    # The analysis runs in a thread of its own (beside the summaries): profiled apart, then added.
+    analysing = cProfile.Profile()
+    article_facts = storyline.pipeline.article_facts
+
+    def profiled(*args, **kwargs):
+        return analysing.runcall(article_facts, *args, **kwargs)
+
+    storyline.pipeline.article_facts = profiled
     profile = cProfile.Profile()
     started = time.perf_counter()
     with Store(settings.db) as store:
         profile.enable()
-        report = ingest_paths([folder], store, settings)
+        report = storyline.pipeline.ingest_paths([folder], store, settings)
         profile.disable()
     total = time.perf_counter() - started
     stats = pstats.Stats(profile)
+    stats.add(analysing)
     seconds = {stage: sum(_cumulative(stats, f, n) for f, n in parts) for stage, parts in STAGES.items()}
     seconds["embed"] -= _cumulative(stats, "dedup.py", "signature")
     seconds["other"] = max(0.0, total - sum(seconds.values()))
@@ -271,7 +281,7 @@ def plot(results: dict) -> None:
     axes.set_xscale("log")
     axes.set_xlabel("articles in the corpus")
     axes.set_ylabel("ms per article (wall clock, 2 shared cores)")
-    axes.set_title("storyline end to end (no facts, lexical summaries)")
+    axes.set_title("storyline end to end: bulk load and default (facts on)")
     axes.set_ylim(bottom=0)
     axes.legend()
     axes.grid(alpha=0.3)
@@ -300,8 +310,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "storyline-bench")
-    parser.add_argument("--full-summaries", action="store_true", help="MiniLM in multi-article summaries")
-    parser.add_argument("--facts", action="store_true", help="with spaCy facts")
+    parser.add_argument("--bulk", action="store_true", help="with --stages: the bulk load's shares (no facts)")
     parser.add_argument("--stages", type=int, default=0, metavar="SIZE", help="profile each stage's share at SIZE")
     parser.add_argument("--plot", action="store_true", help="only redraw the plot from the JSON")
     parser.add_argument("--floor-of", type=Path, help=argparse.SUPPRESS)
@@ -316,16 +325,14 @@ def main() -> None:
         print(f"wrote {PLOT_PATH}")
         return
     options.work.mkdir(parents=True, exist_ok=True)
-    flags = [*([] if options.facts else ["--no-facts"]), *([] if options.full_summaries else ["--lexical-summaries"])]
 
     if options.stages:
         folder, meta = corpus(options.stages, options.work, options.eval)
-        shares = stage_shares(folder, options.work, options.full_summaries, options.facts)
+        shares = stage_shares(folder, options.work, facts=not options.bulk)
         shares.update(
             size=options.stages,
             load_average=os.getloadavg()[0],
-            full_summaries=options.full_summaries,
-            facts=options.facts,
+            facts=not options.bulk,
         )
         total = sum(shares["stages"].values())
         print(f"stage shares, {options.stages} pages, one process, under cProfile (load {shares['load_average']:.1f}):")
@@ -346,13 +353,13 @@ def main() -> None:
             f"floor at {size}: trafilatura {floor_row['extract_seconds']:.1f} s + MiniLM {floor_row['embed_seconds']:.1f} s"
         )
         for mode in options.modes.split(","):
-            runs = [run_ingest(folder, flags + MODES[mode], options.work) for _ in range(options.runs)]
+            runs = [run_ingest(folder, MODES[mode], options.work) for _ in range(options.runs)]
             middle = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
             floor_ms = 1000 * floor_row["seconds"] / size
             row = {
                 "size": size,
                 "mode": mode,
-                "flags": flags + MODES[mode],
+                "flags": MODES[mode],
                 "real": meta["real"],
                 "repeated": meta["repeated"],
                 **middle,

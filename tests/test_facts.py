@@ -258,3 +258,59 @@ def test_a_large_event_is_read_from_a_bounded_spread_but_keeps_every_date():
     assert facts.figures and {f.article_id for f in facts.figures} <= spread
     assert {f.article_id for f in event_facts(articles, FactsSettings()).figures} - spread  # the bound narrows it
     assert {e.article_id for e in facts.timeline} == {a.id for a in articles}  # every publication date
+
+
+def _analysed(text: str, published: datetime | None) -> list:
+    [found] = analyse_articles([Article(id="t", text=text, title="", published=published)], SETTINGS)
+    return found
+
+
+def test_house_numbers_routes_ages_and_counts_are_never_dates():
+    found = _analysed(
+        "The shooting happened at 1917 Prospect Ave. on Saturday, police said. "
+        "The victim, Marcus Hill, 19, was driving on Route 2004 with 2011 dollars in cash. "
+        "Hill had moved to Kansas City, Mo., in 2009 and graduated with the class of 2012.",
+        datetime(2013, 6, 24, tzinfo=UTC),
+    )
+    assert sorted((d.date.date().isoformat(), d.resolution) for d in found.dates) == [
+        ("2009-01-01", "year"),
+        ("2013-06-22", "day"),
+    ]
+    names = {name for name, _ in found.mentions}
+    assert "Prospect Ave" in names and "Prospect" not in names and "Mo" not in names
+
+
+def test_what_is_to_come_is_dated_ahead_and_a_guess_not_at_all():
+    published = datetime(2015, 9, 22, tzinfo=UTC)  # a Tuesday
+    found = _analysed(
+        "Pohto is due in court Oct. 22. The funeral is planned for Friday. "
+        "The suspect was arrested Sunday. A ruling could come in March. A vigil was held on Wednesday, July 22.",
+        published,
+    )
+    dates = sorted(d.date.date().isoformat() for d in found.dates)
+    assert dates == ["2015-07-22", "2015-09-20", "2015-09-25", "2015-10-22"]  # July 22, 2015 was a Wednesday
+
+
+def test_figures_name_what_is_counted_and_what_happened_to_it(baghouz_facts):
+    counts = {f.text: f.counts for f in baghouz_facts.figures}
+    assert counts["about 2,000 civilians"] == "civilians"  # "are under siege": no verb cut off
+    assert counts["Dozens of civilians"] == "civilians handed over"  # "have handed themselves over"
+    assert counts["two options"] == "options"  # IS fighters "have only two options": not "options have"
+    assert counts["62 people"] == "people died"
+    assert not any(f.counts.endswith(" killed") for f in baghouz_facts.figures if f.text == "two brothers")
+
+
+def test_numbers_that_count_nothing_are_no_figures():
+    found = _analysed(
+        "Image 4 of 8. A 284-unit complex at 66 Cottage St. called police at 911. "
+        "Callers can reach Crime Stoppers at 866-845-8477. The club can hold more than 1,200 people. "
+        "For every million juveniles, 38 were murdered. He weighed 140 pounds and lived 20 miles away.",
+        datetime(2015, 6, 1, tzinfo=UTC),
+    )
+    assert [(c.figure.value, c.figure.counts) for c in found.claims] == [(1200, "people")]
+
+
+def test_nationalities_and_fragments_are_not_names(baghouz_facts):
+    names = {g.name for g in baghouz_facts.entities}
+    assert not names & {"Kurdish", "Syrian", "Islamic", "British"}
+    assert {"Islamic State", "Mustefa Bali", "Baghouz"} <= names

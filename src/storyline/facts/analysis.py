@@ -18,7 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from ..config import FactsSettings
 from ..model import Article, TimelineEntry, spread_evenly
 from .aliases import AliasTable, load_aliases
-from .entities import ENTITY_LABELS, spelled_acronyms
+from .entities import is_name, spelled_acronyms
 from .figures import Claim, sentence_claims
 from .nlp import parse_articles
 from .timeline import mentioned_entries
@@ -82,6 +82,22 @@ def analyse_articles(articles: Sequence[Article], settings: FactsSettings) -> li
     return [_article_facts(article, sentences, settings) for article, sentences in zip(articles, parsed, strict=True)]
 
 
+# What follows a street's name: "Prospect" alone is a fragment of "Prospect Ave.".
+_STREET = frozenset(
+    "ave avenue st street rd road blvd boulevard dr drive ln lane way ct court pl place pkwy parkway hwy highway".split()
+)
+
+
+def _mention(entity) -> tuple[str, str] | None:
+    """(name as written, label) of a named mention, or None for what is no name of its own (see
+    ``entities.is_name``). A name cut off before its street suffix is made whole."""
+    text, label = entity.text, entity.label_
+    following = entity.doc[entity.end] if entity.end < len(entity.doc) else None
+    if following is not None and following.lower_.rstrip(".") in _STREET:
+        text, label = f"{text} {following.text.rstrip('.')}", "FAC"
+    return (text, label) if is_name(text, label) else None
+
+
 def _article_facts(article: Article, sentences, settings: FactsSettings) -> ArticleFacts:
     body = [s for s in sentences if s.index >= 0]
     claims = [c for s in body if s.parsed for c in sentence_claims(s.doc, article, settings.about_tolerance)]
@@ -91,7 +107,7 @@ def _article_facts(article: Article, sentences, settings: FactsSettings) -> Arti
     ]
     return ArticleFacts(
         article_id=article.id,
-        mentions=tuple((e.text, e.label_) for s in sentences for e in s.doc.ents if e.label_ in ENTITY_LABELS),
+        mentions=tuple(found for s in sentences for e in s.doc.ents if (found := _mention(e))),
         acronyms=tuple(spelled_acronyms(f"{article.title}\n{article.text}").items()),
         claims=tuple(claims),
         dates=tuple(dates),

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..model import Article, Sentence
-from ..sentences import split_sentences
+from ..sentences import is_boilerplate, split_sentences
 from .aliases import AliasTable
 from .figures import holds_figure
 
@@ -37,6 +37,9 @@ _WORTH_RECOGNISING = re.compile(
     # month names are capitalised in news; "may" and "march" in lower case are other words
     r"|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b"
 )
+# Lines of a page that are no reporting though the sentence splitter lets them through: a
+# publication line ("(Published Friday, July 31, 2015)"), a menu ("Print | View Guest Book | ...").
+_PAGE_FURNITURE = re.compile(r"^\(?published\b|\|.*\|", re.I)
 # A capitalised word after a sentence's first: what a name is made of.
 _CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w'’.-]*")
 _PARSING = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
@@ -131,7 +134,9 @@ def _chunks(article: Article, lead_sentences: int) -> Iterator[tuple[str, list[t
             yield text, offsets
             text, offsets = "", []
         if offsets:
-            text += "\n\n" if offsets[-1][0] < 0 else " "  # the title stands apart from the body
+            # a line break of its own, not a space: a sentence cut out of the document (``as_doc``)
+            # keeps no trailing space, and the title stands apart from the body
+            text += "\n\n" if offsets[-1][0] < 0 else "\n"
         offsets.append((index, len(text), len(text) + len(sentence)))
         text += sentence
     if offsets:
@@ -140,7 +145,9 @@ def _chunks(article: Article, lead_sentences: int) -> Iterator[tuple[str, list[t
 
 def _worth_reading(sentences: Sequence[Sentence], lead_sentences: int, title: str) -> list[Sentence]:
     """The sentences the recogniser reads, in order: the lead, those with a number or a date
-    word, and those with a capitalised word that neither these nor an earlier one have."""
+    word, and those with a capitalised word that neither these nor an earlier one have. Page
+    furniture ("Copyright 2015 WGCL-TV") is no reporting: it is never read."""
+    sentences = [s for s in sentences if not (is_boilerplate(s.text) or _PAGE_FURNITURE.search(s.text))]
     chosen = [s.position < lead_sentences or bool(_WORTH_RECOGNISING.search(s.text)) for s in sentences]
     seen = set(title.split()) | {
         w for s, c in zip(sentences, chosen, strict=True) if c for w in _CAPITALISED.findall(s.text)
