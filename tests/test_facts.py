@@ -314,3 +314,19 @@ def test_nationalities_and_fragments_are_not_names(baghouz_facts):
     names = {g.name for g in baghouz_facts.entities}
     assert not names & {"Kurdish", "Syrian", "Islamic", "British"}
     assert {"Islamic State", "Mustefa Bali", "Baghouz"} <= names
+
+
+def test_a_report_is_dated_in_the_past_and_a_month_takes_the_year_written_after_it():
+    found = _analysed(
+        "Argentina will be among the top gold producers, an official said Wednesday. "
+        "Relations were established in July and December in 1993. The show opens in May.",
+        datetime(1998, 10, 8, tzinfo=UTC),  # a Thursday
+    )
+    dates = sorted((d.date.date().isoformat(), d.resolution) for d in found.dates)
+    assert dates == [
+        ("1993-01-01", "year"),
+        ("1993-07-01", "month"),
+        ("1993-12-01", "month"),
+        ("1998-10-07", "day"),  # said Wednesday: the day before, not the Wednesday to come
+        ("1999-05-01", "month"),  # "opens in May": the coming May
+    ]

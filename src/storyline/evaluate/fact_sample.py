@@ -117,25 +117,33 @@ def _sentence_index(article: Article, text: str) -> int:
 
 
 def draw_sample(
-    data: Path, settings: FactsSettings, split: str, seed: int, per_group: int
+    data: Path,
+    settings: FactsSettings,
+    split: str,
+    seed: int,
+    per_group: int,
+    kinds: tuple[str, ...] = KINDS,
+    exclude: frozenset[tuple[str, str]] = frozenset(),
 ) -> tuple[list[JudgedEntry], dict[tuple[str, str], Article]]:
-    """``per_group`` entries of each kind from GVA and from DUC, drawn at random (``seed``) from
-    the events of ``split``, read in random order until each pool holds three times what is
-    drawn; and the articles they point into (to show the sentences to the judge)."""
+    """``per_group`` entries of each of ``kinds`` from GVA and from DUC, drawn at random
+    (``seed``) from the events of ``split`` (less the (dataset, event) pairs of ``exclude``: those
+    of an earlier sample), read in random order until each pool holds three times what is drawn;
+    and the articles they point into (to show the sentences to the judge)."""
     rng = random.Random(seed)
     groups: dict[str, list] = {"gva": [], "duc": []}
     for dataset, event, members in gold_events(data):
-        if split_of(dataset, event) == split:
+        if split_of(dataset, event) == split and (dataset, event) not in exclude:
             groups["gva" if dataset == "gva" else "duc"].append((dataset, event, members))
     drawn, articles = [], {}
     for events in groups.values():
         rng.shuffle(events)
-        pools: dict[str, list[JudgedEntry]] = {kind: [] for kind in KINDS}
+        pools: dict[str, list[JudgedEntry]] = {kind: [] for kind in kinds}
         for dataset, event, members in events:
             if all(len(pool) >= 3 * per_group for pool in pools.values()):
                 break
             for entry in event_entries(dataset, event, members, settings):
-                pools[entry.kind].append(replace(entry, split=split))
+                if entry.kind in pools:
+                    pools[entry.kind].append(replace(entry, split=split))
             articles.update(((dataset, a.id), a) for a in members)
         for pool in pools.values():
             drawn += rng.sample(pool, min(per_group, len(pool)))

@@ -56,6 +56,7 @@ def analysis_fingerprint(settings: FactsSettings) -> str:
         settings.about_tolerance,
         settings.timeline_text_chars,
         settings.name_lead_sentences,
+        settings.recent_months,
     )
     return hashlib.sha256(repr(shaping).encode()).hexdigest()[:16]
 
@@ -103,7 +104,7 @@ def _article_facts(article: Article, sentences, settings: FactsSettings) -> Arti
     claims = [c for s in body if s.parsed for c in sentence_claims(s.doc, article, settings.about_tolerance)]
     dates = [
         TimelineEntry(date=e.date.replace(tzinfo=UTC), text=e.text, article_id=e.article_id, resolution=e.resolution)
-        for e in mentioned_entries(article, [s.doc for s in body], settings.timeline_text_chars)
+        for e in mentioned_entries(article, [s.doc for s in body], settings.timeline_text_chars, settings.recent_months)
     ]
     return ArticleFacts(
         article_id=article.id,

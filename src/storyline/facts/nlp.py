@@ -38,8 +38,9 @@ _WORTH_RECOGNISING = re.compile(
     r"|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b"
 )
 # Lines of a page that are no reporting though the sentence splitter lets them through: a
-# publication line ("(Published Friday, July 31, 2015)"), a menu ("Print | View Guest Book | ...").
-_PAGE_FURNITURE = re.compile(r"^\(?published\b|\|.*\|", re.I)
+# publication line ("(Published Friday, July 31, 2015)", "Posted: Sunday, May 12, 2013 5:16 AM"),
+# a menu ("Print | View Guest Book | ...").
+_PAGE_FURNITURE = re.compile(r"^\(?published\b|\|.*\||\b(?:posted|updated):", re.I)
 # A capitalised word after a sentence's first: what a name is made of.
 _CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w'’.-]*")
 _PARSING = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")

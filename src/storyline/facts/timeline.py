@@ -56,6 +56,19 @@ _WHAT_IS_TO_COME = re.compile(
 )
 # A sentence that only guesses at what may come: its day or month could lie on either side.
 _WHAT_MAY_COME = re.compile(r"\b(?:would|could|might|expects?|expected|hopes?|hoped|likely)\b", re.I)
+# A sentence that tells what happened (a verb in the past): its "Monday" or "today" is a day that
+# was, not a custom ("visitation is Friday evening") or nowadays ("can today choose").
+_WHAT_HAPPENED = re.compile(
+    r"\b(?:was|were|had|did|has been|have been|said|told|[a-z]{2,}ed|shot|found|left|took|came|went|ran|"
+    r"began|got|gave|made|held|saw|heard|fled|led|fell|hit|struck|caught|brought|sent|spent|won|lost|met|"
+    r"paid|put|set|sold|stood|threw|wrote|broke|drove|rose|spoke|stole|flew|knew|grew|drew|stuck|felt|built)\b",
+    re.I,
+)
+# Verbs of a report: "..., an official said Wednesday" dates the saying, in the past, however
+# much the sentence speaks of what is to come.
+_REPORTED = frozenset("said says told announced reported stated added confirmed declared warned".split())
+# What may follow the month May; any other lower-case word makes it the verb ("May improve").
+_AFTER_THE_MONTH_MAY = frozenset("and or to through until till of in when after before last this next".split())
 _LEADING = re.compile(r"^(?:on|in|since|by|until|from|during|the)\s+")
 
 
@@ -154,18 +167,22 @@ def publication_entries(articles: Sequence[Article]) -> list[TimelineEntry]:
     ]
 
 
-def mentioned_entries(article: Article, docs, max_chars: int) -> list[TimelineEntry]:
-    """One entry per distinct date the article's sentences name (title excluded)."""
+def mentioned_entries(article: Article, docs, max_chars: int, recent_months: int) -> list[TimelineEntry]:
+    """One entry per distinct date the article's sentences name (title excluded), when the
+    sentence places it surely (see ``_placed_surely``; ``recent_months`` bounds a past month
+    or day named without its year)."""
     entries = []
     for doc in docs:
         seen = set()
         ahead = bool(_WHAT_IS_TO_COME.search(doc.text))
-        unsure = not ahead and bool(_WHAT_MAY_COME.search(doc.text))
-        for expression in _date_expressions(doc):
-            resolved = resolve_date(expression, article.published, ahead)
-            if resolved and unsure and not _BARE_YEAR.search(expression):
-                continue  # "a decision sometime in June", guessed: which June is not said
+        tense = "ahead" if ahead else "unsure" if _WHAT_MAY_COME.search(doc.text) else "past"
+        told = bool(_WHAT_HAPPENED.search(doc.text))
+        for expression, reported in _date_expressions(doc):
+            said = "past" if reported else tense
+            resolved = resolve_date(expression, article.published, said == "ahead")
             if resolved is None or resolved in seen:
+                continue
+            if not _placed_surely(expression, resolved[0], article.published, said, told, recent_months):
                 continue
             seen.add(resolved)
             text = doc.text if len(doc.text) <= max_chars else doc.text[: max_chars - 1].rstrip() + "…"
@@ -173,30 +190,71 @@ def mentioned_entries(article: Article, docs, max_chars: int) -> list[TimelineEn
     return entries
 
 
-def _date_expressions(doc) -> list[str]:
-    """The texts of the sentence's DATE entities that name a date, a weekday joined to the date
-    that follows it when spaCy cut them apart ("Wednesday" ", " "July 22")."""
-    entities = [e for e in doc.ents if e.label_ == "DATE" and _names_a_date(e)]
+def _placed_surely(
+    expression: str, date: datetime, anchor: datetime | None, tense: str, told: bool, recent_months: int
+) -> bool:
+    """Whether a resolved date expression is placed beyond doubt. A written year places itself;
+    a sentence that only guesses at what may come ("could come in March") places nothing else;
+    what is to come is placed after the report. Otherwise a weekday or "today" counts only in a
+    sentence that tells what happened, and a month or day named without its year only within
+    ``recent_months`` months before the report (or after "last"): "the May 19 opening" of a film
+    published in April is this year's, not last year's, though nothing in it says so."""
+    text = expression.lower()
+    if _BARE_YEAR.search(expression) or text.startswith("last ") or text.startswith("yesterday"):
+        return True
+    if tense != "past":
+        return tense == "ahead"
+    if _MONTH_NAME.search(expression):
+        return anchor is not None and (anchor.year - date.year) * 12 + anchor.month - date.month <= recent_months
+    return told
+
+
+def _date_expressions(doc) -> list[tuple[str, bool]]:
+    """The texts of the sentence's DATE entities that name a date, each with whether it dates a
+    report ("said Wednesday"); a weekday joined to the date that follows it when spaCy cut them
+    apart ("Wednesday" ", " "July 22"), and a month given the year written after it ("during
+    March and May 2015", "in July and December in 1993")."""
+    entities = [e for e in doc.ents if e.label_ == "DATE" and _names_a_date(e, doc.text)]
     expressions, skip = [], False
     for ent, following in zip(entities, [*entities[1:], None], strict=False):
         if skip:
             skip = False
             continue
-        between = ent.doc[ent.end : following.start].text.strip() if following is not None else "-"
+        before = ent.doc[max(0, ent.start - 3) : ent.start]
+        reported = any(t.lower_ in _REPORTED for t in before)
+        between = ent.doc[ent.end : following.start].text.strip().lower() if following is not None else None
         if between in ("", ",") and ent.text.lower() in _WEEKDAYS and _MONTH_NAME.match(following.text):
-            expressions.append(f"{ent.text}, {following.text}")
+            expressions.append((f"{ent.text}, {following.text}", reported))
             skip = True
+        elif _MONTH_ONLY.match(ent.text.lower()) and (year := _year_after(ent)):
+            expressions.append((f"{ent.text} {year}", reported))
         else:
-            expressions.append(ent.text)
+            expressions.append((ent.text, reported))
     return expressions
 
 
-def _names_a_date(ent) -> bool:
+def _year_after(ent) -> str | None:
+    """The year written a few words after a month named alone ("July and December in 1993")."""
+    for token in ent.doc[ent.end : ent.end + 6]:
+        if _BARE_YEAR.fullmatch(token.text):
+            return token.text
+        if token.text in (".", ";") or token.is_sent_start:
+            return None
+    return None
+
+
+def _names_a_date(ent, sentence: str) -> bool:
     """Whether a DATE entity names a date at all: not a bare number outside a year's place, not a
-    word in capitals (a transcript's "MAY" is the verb), not "today's" (nowadays)."""
+    word in capitals (a transcript's "MAY" is the verb), not the verb "may" ("May improve"), not
+    "today's" (nowadays) nor a "Today" inside a name ("Showbiz Today")."""
     text = ent.text.strip()
     if _BARE_YEAR.fullmatch(text):
         return _where_a_year_goes(ent)
+    following = ent.doc[ent.end] if ent.end < len(ent.doc) else None
+    if text == "May" and following is not None and following.is_lower and following.lower_ not in _AFTER_THE_MONTH_MAY:
+        return False
+    if text.startswith("Today") and not sentence.startswith(text):
+        return False
     return not text.isupper() and not text.lower().startswith("today's")
 
 
