@@ -343,18 +343,43 @@ def evaluate_extraction_command(data: Path, workers: int) -> None:
 
 
 @evaluate.command("facts")
-@data_option("The evaluation folder holding gva-incidents-dev/ (e.g. ../shared/eval).", folder_only=True)
+@data_option(
+    "The evaluation folder holding gva-incidents-dev/ and duc2006-2007/ (e.g. ../shared/eval).", folder_only=True
+)
 @click.option(
     "--pairs",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
     help="Labelled figure pairs (TSV)  [default: the bundled corpus]",
 )
-def evaluate_facts_command(data: Path, pairs: Path | None) -> None:
-    """Precision, recall and F1 of disagreement detection on hand-labelled figure pairs."""
+@click.option(
+    "--sample",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Judged timeline entries and figures (TSV)  [default: tests/data/facts_sample.tsv of a checkout]",
+)
+@click.option(
+    "--draw",
+    type=click.Choice(["development", "held-out"]),
+    default=None,
+    help="Instead of scoring, print entries drawn from this half of the events, to be judged.",
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="With --draw: the random seed.")
+@click.option("--per-group", type=click.IntRange(min=1), default=100, show_default=True, help="With --draw.")
+def evaluate_facts_command(
+    data: Path, pairs: Path | None, sample: Path | None, draw: str | None, seed: int, per_group: int
+) -> None:
+    """Disagreement detection on hand-labelled figure pairs, and the precision of timelines and
+    figures on a hand-judged sample of storyline's own output."""
+    from .evaluate.fact_sample import default_sample_path, draw_sample, format_sample, read_sample, score_sample
     from .evaluate.facts import evaluate_facts
 
-    scores = evaluate_facts(data, Settings.from_env().facts, pairs)
+    settings = Settings.from_env().facts
+    if draw:
+        entries, _ = draw_sample(data, settings, draw, seed, per_group)
+        click.echo(format_sample(entries), nl=False)
+        return
+    scores = evaluate_facts(data, settings, pairs)
     for split, score in scores.items():
         click.echo(
             f"{split:<9} {score.pairs:>3} pairs: precision={score.precision:.3f} recall={score.recall:.3f}"
@@ -364,6 +389,16 @@ def evaluate_facts_command(data: Path, pairs: Path | None) -> None:
     for pair, predicted in scores["all"].errors:
         wrong = "false disagreement" if predicted else "missed disagreement"
         click.echo(f"  {wrong}: {pair.phrase_a!r} ({pair.article_a}) vs {pair.phrase_b!r} ({pair.article_b})")
+    sample = sample or default_sample_path()
+    if sample is None:
+        click.echo("no judged sample found (give --sample FILE): timeline and figure precision not scored")
+        return
+    precision = score_sample(data, settings, read_sample(sample))
+    for (kind, split), score in sorted(precision.items()):
+        click.echo(
+            f"{kind:<8} {split:<11} precision={score.precision:.3f} ({score.right} right, {score.wrong} wrong"
+            f" of those still given; {score.gone} judged once, no longer given)"
+        )
 
 
 @evaluate.command("summarization")

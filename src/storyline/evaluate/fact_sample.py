@@ -33,6 +33,7 @@ KINDS = ("timeline", "figure")
 SPLITS = ("development", "held-out")
 LABELS = ("right", "wrong")
 DATASETS = ("gva", "duc2006", "duc2007")
+SAMPLE_FILE = "facts_sample.tsv"
 _COLUMNS = ("kind", "dataset", "event", "article_id", "sentence", "output", "label", "split", "note")
 
 
@@ -148,6 +149,13 @@ def draw_sample(
         for pool in pools.values():
             drawn += rng.sample(pool, min(per_group, len(pool)))
     return drawn, articles
+
+
+def default_sample_path() -> Path | None:
+    """The judged sample of a source checkout (``tests/data/facts_sample.tsv``), if there is one:
+    it is test data, not shipped with the package."""
+    path = Path(__file__).resolve().parents[3] / "tests" / "data" / SAMPLE_FILE
+    return path if path.is_file() else None
 
 
 def read_sample(path: Path) -> list[JudgedEntry]:

@@ -46,16 +46,19 @@ _BARE_YEAR = re.compile(r"(?:19|20)\d\d")
 # Words after which a bare four-digit number is a year ("in 1996", "from 2003 to 2006").
 _BEFORE_A_YEAR = frozenset("in since by until till from during before after through between to early late mid".split())
 _LIST_OF_YEARS = frozenset({",", "and", "or", "-", "–"})
+_BETWEEN_MONTHS = frozenset({",", "and", "or", "-", "–", "to", "through", "in", "of"})
 # What a sentence about the days to come says: its weekdays and months lie ahead of the report
 # ("is due in court Oct. 22", "the show, which starts Friday, ends May 2").
 _WHAT_IS_TO_COME = re.compile(
     r"\b(?:will|won['’]t|shall|must|plans?|planned|scheduled|is set|are set|set for|due|faces|facing|upcoming|"
-    r"tomorrow|pending|starts|begins|opens|ends|closes|next (?:week|month|year|weekend|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
-    re.I,
-)
+    r"tomorrow|pending|starts|begins|opens|ends|closes|next (?i:week|month|year|weekend|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b"
+)  # in lower case, matched with the sentence's first letter lowered: "Will Campbell" is a name
 # A sentence that only guesses at what may come: its day or month could lie on either side.
-_WHAT_MAY_COME = re.compile(r"\b(?:would|could|might|expects?|expected|hopes?|hoped|likely)\b", re.I)
+_WHAT_MAY_COME = re.compile(r"\b(?:would|could|might|expects?|expected|hopes?|hoped|likely)\b")
+# A photo caption of a gallery ("Image 6 of 11 ... arrested on Friday"): galleries repeat old
+# captions under a new date, so only a date with its year is taken from one.
+_CAPTION = re.compile(r"^(?:Image|Photo) \d+ of \d+\b")
 # A sentence that tells what happened (a verb in the past): its "Monday" or "today" is a day that
 # was, not a custom ("visitation is Friday evening") or nowadays ("can today choose").
 _WHAT_HAPPENED = re.compile(
@@ -174,10 +177,14 @@ def mentioned_entries(article: Article, docs, max_chars: int, recent_months: int
     entries = []
     for doc in docs:
         seen = set()
-        ahead = bool(_WHAT_IS_TO_COME.search(doc.text))
-        tense = "ahead" if ahead else "unsure" if _WHAT_MAY_COME.search(doc.text) else "past"
+        lowered = doc.text[:1].lower() + doc.text[1:]
+        ahead = bool(_WHAT_IS_TO_COME.search(lowered))
+        tense = "ahead" if ahead else "unsure" if _WHAT_MAY_COME.search(lowered) else "past"
+        caption = bool(_CAPTION.match(doc.text))
         told = bool(_WHAT_HAPPENED.search(doc.text))
         for expression, reported in _date_expressions(doc):
+            if caption and not _BARE_YEAR.search(expression):
+                continue
             said = "past" if reported else tense
             resolved = resolve_date(expression, article.published, said == "ahead")
             if resolved is None or resolved in seen:
@@ -234,11 +241,12 @@ def _date_expressions(doc) -> list[tuple[str, bool]]:
 
 
 def _year_after(ent) -> str | None:
-    """The year written a few words after a month named alone ("July and December in 1993")."""
+    """The year written after a month named alone and the months listed with it ("July and
+    December in 1993", "March and May 2015"); not a year further on ("May and stockpiled 1998")."""
     for token in ent.doc[ent.end : ent.end + 6]:
         if _BARE_YEAR.fullmatch(token.text):
             return token.text
-        if token.text in (".", ";") or token.is_sent_start:
+        if token.lower_ not in _BETWEEN_MONTHS and not _MONTH_ONLY.match(token.lower_):
             return None
     return None
 
@@ -254,7 +262,9 @@ def _names_a_date(ent, sentence: str) -> bool:
     if text == "May" and following is not None and following.is_lower and following.lower_ not in _AFTER_THE_MONTH_MAY:
         return False
     if text.startswith("Today") and not sentence.startswith(text):
-        return False
+        return False  # "Showbiz Today"
+    if text.lower() == "today" and following is not None and following.text in ("'s", "’s"):
+        return False  # "Today's euphoria": nowadays
     return not text.isupper() and not text.lower().startswith("today's")
 
 
