@@ -14,7 +14,6 @@ drawn (``draw_sample``), after the rules are frozen.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import random
 from collections import defaultdict
@@ -28,6 +27,7 @@ from ..facts import event_facts
 from ..model import Article
 from ..sentences import split_sentences
 from .datasets import duc_topics, gva_articles
+from .facts import tsv_rows
 
 KINDS = ("timeline", "figure")
 SPLITS = ("development", "held-out")
@@ -160,12 +160,8 @@ def default_sample_path() -> Path | None:
 
 def read_sample(path: Path) -> list[JudgedEntry]:
     """The entries of a sample file (TSV with a header; ``#`` lines are comments)."""
-    try:
-        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read the judged sample ({exc.__class__.__name__})") from None
     entries = []
-    for number, row in enumerate(csv.DictReader(lines, delimiter="\t"), 2):
+    for number, row in tsv_rows(path, "the judged sample"):
         try:
             entry = JudgedEntry(
                 **{column: row[column] for column in _COLUMNS if column != "sentence"}, sentence=int(row["sentence"])
