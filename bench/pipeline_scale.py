@@ -3,6 +3,7 @@ and on Dask workers, against the floor of the unavoidable work on the same input
 
     .venv/bin/python bench/pipeline_scale.py [--sizes 1000,10000] [--modes single,workers2,default] [--runs 1]
     .venv/bin/python bench/pipeline_scale.py --stages 1000        # each stage's share of the time
+    .venv/bin/python bench/pipeline_scale.py --gva 400 --runs 3   # default against bulk, GVA JSONL
     .venv/bin/python bench/pipeline_scale.py --plot               # redraw the plot from the JSON
 
 Input: real articles set in news pages, in WARC files (see bench/pipeline_corpus.py; sizes
@@ -23,6 +24,11 @@ The floor is the work no pipeline can skip, on the same pages in the same run: t
 MiniLM (the clustering encoder: title and lead, 64 word pieces, 2 threads) on every text it
 returned. The pipeline's cost is given as a ratio to it.
 
+``--gva N`` times the two modes users choose between on the first N non-empty GVA incident
+articles as one JSONL file (issue #21's measure: the default within 1.5x of the bulk load). The
+two modes run in turn, default then bulk, ``--runs`` times, so that both see the same load; the
+ratio is of the medians. Writes bench/results/default_vs_bulk.json.
+
 Other programs share the 2 cores: the 1-minute load average is printed beside each figure, and
 ``--runs`` takes the median. Prints tables, writes bench/results/pipeline_scale.json and
 bench/results/pipeline_scale.png (time per article against corpus size).
@@ -33,6 +39,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import gzip
 import json
 import multiprocessing
 import os
@@ -56,6 +63,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 JSON_PATH = RESULTS / "pipeline_scale.json"
 STAGES_PATH = RESULTS / "pipeline_stages.json"
+RATIO_PATH = RESULTS / "default_vs_bulk.json"
 PLOT_PATH = RESULTS / "pipeline_scale.png"
 STORYLINE = [sys.executable, "-m", "storyline"]
 BULK = ["--no-facts", "--lexical-summaries"]
@@ -77,6 +85,21 @@ def corpus(size: int, work: Path, eval_dir: Path) -> tuple[Path, dict]:
     if not meta_path.is_file():
         meta_path.write_text(json.dumps(write_warcs(size, folder, eval_dir)))
     return folder, json.loads(meta_path.read_text())
+
+
+def gva_jsonl(articles: int, work: Path, eval_dir: Path) -> Path:
+    """The first ``articles`` GVA records with text (the file is in date order), as JSONL."""
+    path = work / f"gva-{articles}.jsonl"
+    if not path.is_file():
+        kept = []
+        with gzip.open(eval_dir / "gva-incidents-dev" / "gva_incidents_2013_2015.jsonl.gz", "rt") as lines:
+            for line in lines:
+                if json.loads(line).get("text", "").strip():
+                    kept.append(line.rstrip("\n"))
+                if len(kept) == articles:
+                    break
+        path.write_text("\n".join(kept) + "\n")
+    return path
 
 
 def warc_pages(folder: Path) -> list[tuple[str, bytes]]:
@@ -184,6 +207,34 @@ def run_ingest(folder: Path, options: list[str], scratch: Path) -> dict:
         "events": int(tally.split("; ")[1].split()[0]),
         "load_average": load,
         "tally": tally,
+    }
+
+
+def default_against_bulk(path: Path, runs: int, scratch: Path) -> dict:
+    """Default and bulk ingests of ``path``, in turn, ``runs`` times each: medians and ratio."""
+    modes = {"default": MODES["default"], "bulk": MODES["single"]}
+    rows: dict[str, list[dict]] = {mode: [] for mode in modes}
+    for run in range(runs):
+        for mode, flags in modes.items():
+            rows[mode].append(run_ingest(path, flags, scratch))
+            row = rows[mode][-1]
+            print(
+                f"  run {run + 1} {mode:<7} {row['seconds']:6.1f} s  cpu {row['cpu_seconds']:6.1f} s"
+                f"  peak {row['peak_rss_mb']:5.0f} MB  load {row['load_average']:.1f}  ({row['tally']})"
+            )
+    median = {mode: statistics.median(r["seconds"] for r in rows[mode]) for mode in modes}
+    median_cpu = {mode: statistics.median(r["cpu_seconds"] for r in rows[mode]) for mode in modes}
+    return {
+        "input": path.name,
+        "articles": rows["bulk"][0]["new"],
+        "runs": rows,
+        "median_seconds": median,
+        "median_cpu_seconds": median_cpu,
+        "articles_per_second": {mode: rows[mode][0]["new"] / median[mode] for mode in modes},
+        "peak_rss_mb": {mode: max(r["peak_rss_mb"] for r in rows[mode]) for mode in modes},
+        "ratio": median["default"] / median["bulk"],
+        "cpu_ratio": median_cpu["default"] / median_cpu["bulk"],
+        "load_averages": [r["load_average"] for mode in modes for r in rows[mode]],
     }
 
 
@@ -313,6 +364,7 @@ def main() -> None:
     parser.add_argument("--bulk", action="store_true", help="with --stages: the bulk load's shares (no facts)")
     parser.add_argument("--stages", type=int, default=0, metavar="SIZE", help="profile each stage's share at SIZE")
     parser.add_argument("--plot", action="store_true", help="only redraw the plot from the JSON")
+    parser.add_argument("--gva", type=int, default=0, metavar="N", help="default against bulk on N GVA articles")
     parser.add_argument("--floor-of", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.floor_of:
@@ -325,6 +377,21 @@ def main() -> None:
         print(f"wrote {PLOT_PATH}")
         return
     options.work.mkdir(parents=True, exist_ok=True)
+
+    if options.gva:
+        path = gva_jsonl(options.gva, options.work, options.eval)
+        print(f"default against bulk: {path}, {options.runs} runs each, in turn")
+        found = default_against_bulk(path, options.runs, options.work)
+        print(
+            f"medians: default {found['median_seconds']['default']:.1f} s"
+            f" ({found['articles_per_second']['default']:.1f} articles/s, peak {found['peak_rss_mb']['default']:.0f} MB),"
+            f" bulk {found['median_seconds']['bulk']:.1f} s; ratio {found['ratio']:.2f}"
+            f" (CPU time {found['cpu_ratio']:.2f}); load averages {min(found['load_averages']):.1f}"
+            f" to {max(found['load_averages']):.1f}"
+        )
+        RATIO_PATH.write_text(json.dumps(found, indent=2))
+        print(f"wrote {RATIO_PATH}")
+        return
 
     if options.stages:
         folder, meta = corpus(options.stages, options.work, options.eval)
