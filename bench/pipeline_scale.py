@@ -1,19 +1,21 @@
 """The whole pipeline end to end: articles/second and peak memory by corpus size, in one process
 and on Dask workers, against the floor of the unavoidable work on the same input.
 
-    .venv/bin/python bench/pipeline_scale.py [--sizes 1000,10000] [--modes single,workers2] [--runs 1]
+    .venv/bin/python bench/pipeline_scale.py [--sizes 1000,10000] [--modes single,workers2,default] [--runs 1]
     .venv/bin/python bench/pipeline_scale.py --stages 1000        # each stage's share of the time
+    .venv/bin/python bench/pipeline_scale.py --gva 400 --runs 3   # default against bulk, GVA JSONL
     .venv/bin/python bench/pipeline_scale.py --plot               # redraw the plot from the JSON
 
 Input: real articles set in news pages, in WARC files (see bench/pipeline_corpus.py; sizes
 beyond the real articles repeat them with new URLs, dates and words, and the output says so),
 generated once per size under --work (a temporary folder, never the project).
 
-End to end is ``storyline ingest FOLDER --no-facts --lexical-summaries`` (add ``--workers 2``
-for Dask), run as a user runs it, in a fresh store: reading the WARC files, extraction, cleaning,
-storing, near-duplicate grouping, MiniLM embedding, clustering, summaries, storing the events.
-``--full-summaries`` keeps MiniLM in the summaries of multi-article events (the default of
-``storyline ingest``), ``--facts`` the spaCy facts. Peak memory is the largest sum of resident
+End to end is ``storyline ingest FOLDER`` run as a user runs it, in a fresh store: reading the
+WARC files, extraction, cleaning, storing, near-duplicate grouping, MiniLM embedding, clustering,
+summaries, storing the events, and in the default modes the facts (spaCy's analysis of every
+article of a multi-article event). The modes: ``single`` and ``workers2`` are the bulk load
+(``--no-facts --lexical-summaries``; the second on Dask, ``--workers 2``), ``default`` and
+``default-workers2`` the same with everything on, as the README shows. Peak memory is the largest sum of resident
 memory over the command and all its processes (extraction pool, Dask scheduler and workers),
 sampled every 0.2 s.
 
@@ -21,6 +23,11 @@ The floor is the work no pipeline can skip, on the same pages in the same run: t
 ``bare_extraction`` (fast mode, as storyline uses it) on every page over 2 processes, then
 MiniLM (the clustering encoder: title and lead, 64 word pieces, 2 threads) on every text it
 returned. The pipeline's cost is given as a ratio to it.
+
+``--gva N`` times the two modes users choose between on the first N non-empty GVA incident
+articles as one JSONL file (issue #21's measure: the default within 1.5x of the bulk load). The
+two modes run in turn, default then bulk, ``--runs`` times, so that both see the same load; the
+ratio is of the medians. Writes bench/results/default_vs_bulk.json.
 
 Other programs share the 2 cores: the 1-minute load average is printed beside each figure, and
 ``--runs`` takes the median. Prints tables, writes bench/results/pipeline_scale.json and
@@ -32,6 +39,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import gzip
 import json
 import multiprocessing
 import os
@@ -55,9 +63,16 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 JSON_PATH = RESULTS / "pipeline_scale.json"
 STAGES_PATH = RESULTS / "pipeline_stages.json"
+RATIO_PATH = RESULTS / "default_vs_bulk.json"
 PLOT_PATH = RESULTS / "pipeline_scale.png"
 STORYLINE = [sys.executable, "-m", "storyline"]
-MODES = {"single": [], "workers2": ["--workers", "2"]}
+BULK = ["--no-facts", "--lexical-summaries"]
+MODES = {
+    "single": BULK,
+    "workers2": [*BULK, "--workers", "2"],
+    "default": [],
+    "default-workers2": ["--workers", "2"],
+}
 
 
 # -- input -----------------------------------------------------------------------------------------
@@ -70,6 +85,21 @@ def corpus(size: int, work: Path, eval_dir: Path) -> tuple[Path, dict]:
     if not meta_path.is_file():
         meta_path.write_text(json.dumps(write_warcs(size, folder, eval_dir)))
     return folder, json.loads(meta_path.read_text())
+
+
+def gva_jsonl(articles: int, work: Path, eval_dir: Path) -> Path:
+    """The first ``articles`` GVA records with text (the file is in date order), as JSONL."""
+    path = work / f"gva-{articles}.jsonl"
+    if not path.is_file():
+        kept = []
+        with gzip.open(eval_dir / "gva-incidents-dev" / "gva_incidents_2013_2015.jsonl.gz", "rt") as lines:
+            for line in lines:
+                if json.loads(line).get("text", "").strip():
+                    kept.append(line.rstrip("\n"))
+                if len(kept) == articles:
+                    break
+        path.write_text("\n".join(kept) + "\n")
+    return path
 
 
 def warc_pages(folder: Path) -> list[tuple[str, bytes]]:
@@ -180,6 +210,34 @@ def run_ingest(folder: Path, options: list[str], scratch: Path) -> dict:
     }
 
 
+def default_against_bulk(path: Path, runs: int, scratch: Path) -> dict:
+    """Default and bulk ingests of ``path``, in turn, ``runs`` times each: medians and ratio."""
+    modes = {"default": MODES["default"], "bulk": MODES["single"]}
+    rows: dict[str, list[dict]] = {mode: [] for mode in modes}
+    for run in range(runs):
+        for mode, flags in modes.items():
+            rows[mode].append(run_ingest(path, flags, scratch))
+            row = rows[mode][-1]
+            print(
+                f"  run {run + 1} {mode:<7} {row['seconds']:6.1f} s  cpu {row['cpu_seconds']:6.1f} s"
+                f"  peak {row['peak_rss_mb']:5.0f} MB  load {row['load_average']:.1f}  ({row['tally']})"
+            )
+    median = {mode: statistics.median(r["seconds"] for r in rows[mode]) for mode in modes}
+    median_cpu = {mode: statistics.median(r["cpu_seconds"] for r in rows[mode]) for mode in modes}
+    return {
+        "input": path.name,
+        "articles": rows["bulk"][0]["new"],
+        "runs": rows,
+        "median_seconds": median,
+        "median_cpu_seconds": median_cpu,
+        "articles_per_second": {mode: rows[mode][0]["new"] / median[mode] for mode in modes},
+        "peak_rss_mb": {mode: max(r["peak_rss_mb"] for r in rows[mode]) for mode in modes},
+        "ratio": median["default"] / median["bulk"],
+        "cpu_ratio": median_cpu["default"] / median_cpu["bulk"],
+        "load_averages": [r["load_average"] for mode in modes for r in rows[mode]],
+    }
+
+
 # -- stage shares ----------------------------------------------------------------------------------
 
 # Where each stage's time goes: (file, function) whose cumulative profile time is the stage's.
@@ -197,7 +255,7 @@ STAGES = {
     "embed": [("scale.py", "article_features")],  # less the signatures made there (dedup)
     "cluster": [("cluster.py", "partial_fit")],
     "summarize": [("pipeline.py", "summarize_articles")],
-    "facts": [("facts/__init__.py", "event_facts")],
+    "facts": [("facts/analysis.py", "analyse_articles"), ("facts/__init__.py", "event_facts")],
 }
 
 
@@ -205,34 +263,37 @@ def _cumulative(stats: pstats.Stats, file_part: str, name: str) -> float:
     return sum(v[3] for k, v in stats.stats.items() if k[0].endswith(file_part) and k[2] == name)
 
 
-def stage_shares(folder: Path, scratch: Path, full: bool, facts: bool) -> dict:
-    """One in-process ingest under cProfile (extraction in this process, so that it is seen):
-    each stage's seconds. Profiling slows Python code more than native code (MiniLM, lxml), so
-    the shares are indicative."""
+def stage_shares(folder: Path, scratch: Path, facts: bool) -> dict:
+    """One in-process ingest under cProfile (extraction and spaCy in this process, so that they
+    are seen): each stage's seconds. Profiling slows Python code more than native code (MiniLM,
+    lxml), so the shares are indicative."""
     from dataclasses import replace
 
+    import storyline.pipeline
     from storyline.config import Settings
-    from storyline.pipeline import ingest_paths
     from storyline.store import Store
 
     settings = Settings.from_env(str(scratch / f"stages-{time.monotonic_ns()}.db"))
     settings = replace(
-        settings,
-        extract=replace(settings.extract, workers=1),
-        facts=replace(settings.facts, enabled=facts),
-        scale=replace(
-            settings.scale,
-            summary_model_min_articles=settings.scale.summary_model_min_articles if full else sys.maxsize,
-        ),
+        settings, extract=replace(settings.extract, workers=1), facts=replace(settings.facts, enabled=facts)
     )
+    # The analysis runs in a thread of its own (beside the summaries): profiled apart, then added.
+    analysing = cProfile.Profile()
+    article_facts = storyline.pipeline.article_facts
+
+    def profiled(*args, **kwargs):
+        return analysing.runcall(article_facts, *args, **kwargs)
+
+    storyline.pipeline.article_facts = profiled
     profile = cProfile.Profile()
     started = time.perf_counter()
     with Store(settings.db) as store:
         profile.enable()
-        report = ingest_paths([folder], store, settings)
+        report = storyline.pipeline.ingest_paths([folder], store, settings)
         profile.disable()
     total = time.perf_counter() - started
     stats = pstats.Stats(profile)
+    stats.add(analysing)
     seconds = {stage: sum(_cumulative(stats, f, n) for f, n in parts) for stage, parts in STAGES.items()}
     seconds["embed"] -= _cumulative(stats, "dedup.py", "signature")
     seconds["other"] = max(0.0, total - sum(seconds.values()))
@@ -271,7 +332,7 @@ def plot(results: dict) -> None:
     axes.set_xscale("log")
     axes.set_xlabel("articles in the corpus")
     axes.set_ylabel("ms per article (wall clock, 2 shared cores)")
-    axes.set_title("storyline end to end (no facts, lexical summaries)")
+    axes.set_title("storyline end to end: bulk load and default (facts on)")
     axes.set_ylim(bottom=0)
     axes.legend()
     axes.grid(alpha=0.3)
@@ -300,10 +361,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "storyline-bench")
-    parser.add_argument("--full-summaries", action="store_true", help="MiniLM in multi-article summaries")
-    parser.add_argument("--facts", action="store_true", help="with spaCy facts")
+    parser.add_argument("--bulk", action="store_true", help="with --stages: the bulk load's shares (no facts)")
     parser.add_argument("--stages", type=int, default=0, metavar="SIZE", help="profile each stage's share at SIZE")
     parser.add_argument("--plot", action="store_true", help="only redraw the plot from the JSON")
+    parser.add_argument("--gva", type=int, default=0, metavar="N", help="default against bulk on N GVA articles")
     parser.add_argument("--floor-of", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.floor_of:
@@ -316,16 +377,29 @@ def main() -> None:
         print(f"wrote {PLOT_PATH}")
         return
     options.work.mkdir(parents=True, exist_ok=True)
-    flags = [*([] if options.facts else ["--no-facts"]), *([] if options.full_summaries else ["--lexical-summaries"])]
+
+    if options.gva:
+        path = gva_jsonl(options.gva, options.work, options.eval)
+        print(f"default against bulk: {path}, {options.runs} runs each, in turn")
+        found = default_against_bulk(path, options.runs, options.work)
+        print(
+            f"medians: default {found['median_seconds']['default']:.1f} s"
+            f" ({found['articles_per_second']['default']:.1f} articles/s, peak {found['peak_rss_mb']['default']:.0f} MB),"
+            f" bulk {found['median_seconds']['bulk']:.1f} s; ratio {found['ratio']:.2f}"
+            f" (CPU time {found['cpu_ratio']:.2f}); load averages {min(found['load_averages']):.1f}"
+            f" to {max(found['load_averages']):.1f}"
+        )
+        RATIO_PATH.write_text(json.dumps(found, indent=2))
+        print(f"wrote {RATIO_PATH}")
+        return
 
     if options.stages:
         folder, meta = corpus(options.stages, options.work, options.eval)
-        shares = stage_shares(folder, options.work, options.full_summaries, options.facts)
+        shares = stage_shares(folder, options.work, facts=not options.bulk)
         shares.update(
             size=options.stages,
             load_average=os.getloadavg()[0],
-            full_summaries=options.full_summaries,
-            facts=options.facts,
+            facts=not options.bulk,
         )
         total = sum(shares["stages"].values())
         print(f"stage shares, {options.stages} pages, one process, under cProfile (load {shares['load_average']:.1f}):")
@@ -346,13 +420,13 @@ def main() -> None:
             f"floor at {size}: trafilatura {floor_row['extract_seconds']:.1f} s + MiniLM {floor_row['embed_seconds']:.1f} s"
         )
         for mode in options.modes.split(","):
-            runs = [run_ingest(folder, flags + MODES[mode], options.work) for _ in range(options.runs)]
+            runs = [run_ingest(folder, MODES[mode], options.work) for _ in range(options.runs)]
             middle = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
             floor_ms = 1000 * floor_row["seconds"] / size
             row = {
                 "size": size,
                 "mode": mode,
-                "flags": flags + MODES[mode],
+                "flags": MODES[mode],
                 "real": meta["real"],
                 "repeated": meta["repeated"],
                 **middle,

@@ -13,7 +13,7 @@ from tests.conftest import run_cli
 from storyline.config import FactsSettings, Settings
 from storyline.errors import InputError
 from storyline.extract import extract
-from storyline.facts import article_claims, event_facts, load_aliases
+from storyline.facts import analyse_articles, event_facts, load_aliases
 from storyline.facts.entities import group_entities, similar_spelling, spelled_acronyms
 from storyline.facts.figures import bounds, parse_number
 from storyline.facts.timeline import resolve_date
@@ -46,7 +46,8 @@ def _group(facts, name):
 def test_the_is_aliases_are_one_entity(baghouz_facts):
     group = _group(baghouz_facts, "Islamic State")
     assert {"IS", "ISIS", "ISIL", "Islamic State"} <= {name for name, _ in group.variants}
-    assert group.label == "ORG" and group.mentions >= 30
+    # counted over the sentences spaCy reads (title, lead, those with numbers or dates): 24 of them
+    assert group.label == "ORG" and group.mentions >= 20
     assert baghouz_facts.entities[0] is group  # the most mentioned entity of the event
 
 
@@ -173,9 +174,9 @@ def test_figures_of_different_things_or_times_do_not_disagree():
         "One man was shot in the leg and another was shot in the arm on Main Street.",
     ]
     articles = [Article(id=f"g{i}", text=t, title="", published=day, source=f"s{i}") for i, t in enumerate(texts)]
-    claims = article_claims(articles, SETTINGS)
-    facts = event_facts(articles, SETTINGS)
-    keys = {c.figure.key for cs in claims.values() for c in cs}
+    analyses = {found.article_id: found for found in analyse_articles(articles, SETTINGS)}
+    facts = event_facts(articles, SETTINGS, analyses)
+    keys = {c.figure.key for found in analyses.values() for c in found.claims}
     assert "people|killed" in keys
     # the 3-vs-2 killed is a real disagreement; "two other victims" (a part) vs "four people" is not
     assert [sorted(f.value for f in d.figures) for d in facts.disagreements] == [[2, 3]]
@@ -189,7 +190,7 @@ def test_figures_of_different_things_or_times_do_not_disagree():
 def test_events_store_and_show_facts(examples, db):
     assert run_cli("ingest", *map(str, examples), "--db", db).returncode == 0
     [event] = [json.loads(line) for line in run_cli("events", "--format", "json", "--db", db).stdout.splitlines()]
-    assert any(g["name"] == "Islamic State" and g["mentions"] >= 30 for g in event["entities"])
+    assert any(g["name"] == "Islamic State" and g["mentions"] >= 20 for g in event["entities"])
     [disagreement] = event["disagreements"]
     assert sorted(f["value"] for f in disagreement["figures"]) == [62, 90]
     assert {f["source"] for f in disagreement["figures"]} == {p.name for p in examples}
@@ -257,3 +258,96 @@ def test_a_large_event_is_read_from_a_bounded_spread_but_keeps_every_date():
     assert facts.figures and {f.article_id for f in facts.figures} <= spread
     assert {f.article_id for f in event_facts(articles, FactsSettings()).figures} - spread  # the bound narrows it
     assert {e.article_id for e in facts.timeline} == {a.id for a in articles}  # every publication date
+
+
+def _analysed(text: str, published: datetime | None) -> list:
+    [found] = analyse_articles([Article(id="t", text=text, title="", published=published)], SETTINGS)
+    return found
+
+
+def test_house_numbers_routes_ages_and_counts_are_never_dates():
+    found = _analysed(
+        "The shooting happened at 1917 Prospect Ave. on Saturday, police said. "
+        "The victim, Marcus Hill, 19, was driving on Route 2004 with 2011 dollars in cash. "
+        "Hill had moved to Kansas City, Mo., in 2009 and graduated with the class of 2012.",
+        datetime(2013, 6, 24, tzinfo=UTC),
+    )
+    assert sorted((d.date.date().isoformat(), d.resolution) for d in found.dates) == [
+        ("2009-01-01", "year"),
+        ("2013-06-22", "day"),
+    ]
+    names = {name for name, _ in found.mentions}
+    assert "Prospect Ave" in names and "Prospect" not in names and "Mo" not in names
+
+
+def test_what_is_to_come_is_dated_ahead_and_a_guess_not_at_all():
+    published = datetime(2015, 9, 22, tzinfo=UTC)  # a Tuesday
+    found = _analysed(
+        "Pohto is due in court Oct. 22. The funeral is planned for Friday. "
+        "The suspect was arrested Sunday. A ruling could come in March. A vigil was held on Wednesday, July 22.",
+        published,
+    )
+    dates = sorted(d.date.date().isoformat() for d in found.dates)
+    assert dates == ["2015-07-22", "2015-09-20", "2015-09-25", "2015-10-22"]  # July 22, 2015 was a Wednesday
+
+
+def test_figures_name_what_is_counted_and_what_happened_to_it(baghouz_facts):
+    counts = {f.text: f.counts for f in baghouz_facts.figures}
+    assert counts["about 2,000 civilians"] == "civilians"  # "are under siege": no verb cut off
+    assert counts["Dozens of civilians"] == "civilians handed over"  # "have handed themselves over"
+    assert counts["two options"] == "options"  # IS fighters "have only two options": not "options have"
+    assert counts["62 people"] == "people died"
+    assert not any(f.counts.endswith(" killed") for f in baghouz_facts.figures if f.text == "two brothers")
+
+
+def test_numbers_that_count_nothing_are_no_figures():
+    found = _analysed(
+        "Image 4 of 8. A 284-unit complex at 66 Cottage St. called police at 911. "
+        "Callers can reach Crime Stoppers at 866-845-8477. The club can hold more than 1,200 people. "
+        "For every million juveniles, 38 were murdered. He weighed 140 pounds and lived 20 miles away.",
+        datetime(2015, 6, 1, tzinfo=UTC),
+    )
+    assert [(c.figure.value, c.figure.counts) for c in found.claims] == [(1200, "people")]
+
+
+def test_nationalities_and_fragments_are_not_names(baghouz_facts):
+    names = {g.name for g in baghouz_facts.entities}
+    assert not names & {"Kurdish", "Syrian", "Islamic", "British"}
+    assert {"Islamic State", "Mustefa Bali", "Baghouz"} <= names
+
+
+def test_a_report_is_dated_in_the_past_and_a_month_takes_the_year_written_after_it():
+    found = _analysed(
+        "Argentina will be among the top gold producers, an official said Wednesday. "
+        "Relations were established in July and December in 1993. The show opens in May.",
+        datetime(1998, 10, 8, tzinfo=UTC),  # a Thursday
+    )
+    dates = sorted((d.date.date().isoformat(), d.resolution) for d in found.dates)
+    assert dates == [
+        ("1993-01-01", "year"),
+        ("1993-07-01", "month"),
+        ("1993-12-01", "month"),
+        ("1998-10-07", "day"),  # said Wednesday: the day before, not the Wednesday to come
+        ("1999-05-01", "month"),  # "opens in May": the coming May
+    ]
+
+
+def test_the_judged_sample_points_into_the_evaluation_data_and_holds_no_text():
+    from storyline.evaluate.fact_sample import default_sample_path, read_sample
+
+    entries = read_sample(default_sample_path())
+    kinds = {(e.kind, e.split) for e in entries}
+    assert {("timeline", "held-out-1"), ("figure", "held-out-1"), ("timeline", "held-out-3")} <= kinds
+    assert sum(e.kind == "timeline" for e in entries) >= 200 and sum(e.kind == "figure" for e in entries) >= 200
+    assert all(e.sentence >= 0 and len(e.output) < 120 and len(e.note) < 200 for e in entries)  # pointers, no text
+    assert all(e.note for e in entries if e.label == "wrong")  # every wrong row says why
+
+
+@pytest.mark.skipif(not (EVAL / "gva-incidents-dev").is_dir(), reason=f"evaluation data not found at {EVAL}")
+def test_timeline_precision_on_the_last_held_out_sample():
+    from storyline.evaluate.fact_sample import default_sample_path, read_sample, score_sample
+
+    entries = [e for e in read_sample(default_sample_path()) if e.split == "held-out-3"]
+    score = score_sample(EVAL, SETTINGS, entries)[("timeline", "held-out-3")]
+    assert score.right + score.wrong >= 95  # the judged dates are still given
+    assert score.precision >= 0.97  # the target; 1.000 (100 of 100) when the sample was judged

@@ -128,6 +128,9 @@ def _snapshot(db: str) -> dict:
                 e.headline,
                 [(s.article_id, s.text) for s in e.summary],
                 [(t.date, t.text) for t in e.timeline],
+                e.entities,
+                e.figures,
+                e.disagreements,
             )
             for e in store.events()
         }
@@ -135,9 +138,9 @@ def _snapshot(db: str) -> dict:
 
 def test_dask_on_two_workers_gives_the_single_process_result(corpus: Path, tmp_path: Path) -> None:
     single, dask = str(tmp_path / "single.db"), str(tmp_path / "dask.db")
-    first = run_cli("ingest", str(corpus), "--db", single, "--no-facts")
+    first = run_cli("ingest", str(corpus), "--db", single)
     assert first.returncode == 0, first.stderr
-    second = run_cli("ingest", str(corpus), "--db", dask, "--no-facts", "--workers", "2")
+    second = run_cli("ingest", str(corpus), "--db", dask, "--workers", "2")
     assert second.returncode == 0, second.stderr
     assert first.stdout == second.stdout  # the same tally: new, duplicate, failed, events
     assert "distributed" not in second.stderr  # Dask's logs are silenced
@@ -147,6 +150,7 @@ def test_dask_on_two_workers_gives_the_single_process_result(corpus: Path, tmp_p
     records = _records()
     assert len(copies) >= _copies(records)  # the wire copies, found across partitions
     assert len(expected) < len(records)  # articles were grouped into events
+    assert any(entities and figures for _, _, _, _, entities, figures, _ in expected.values())  # facts on workers
 
 
 def test_an_existing_scheduler_is_used_and_a_rerun_stores_nothing_twice(corpus: Path, tmp_path: Path) -> None:

@@ -2,44 +2,49 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from sqlalchemy.exc import SQLAlchemyError
 
-from .clean import BoilerplateModel
 from .config import DB_ENV, DEFAULT_DB, ExtractSettings, FetchSettings, ScaleSettings, ServeSettings, Settings
 from .errors import InputError, StorylineError
-from .evaluate.clustering import DATASETS as CLUSTER_DATASETS
-from .evaluate.clustering import VARIANTS as CLUSTER_VARIANTS
-from .evaluate.clustering import evaluate_clustering, format_runs
-from .evaluate.extraction import evaluate_extraction
-from .evaluate.facts import evaluate_facts
-from .evaluate.summarization import BASELINES as SUMMARY_BASELINES
-from .evaluate.summarization import DATASETS as SUMMARY_DATASETS
-from .evaluate.summarization import WORD_LIMITS as SUMMARY_WORD_LIMITS
-from .evaluate.summarization import evaluate_summarization
-from .evaluate.summarization import format_table as format_summary_table
-from .extract import extract
-from .fetch import Fetcher, is_url
-from .ingest import read_document
-from .model import Article, IngestReport, Sentence
-from .pipeline import cluster_articles, ingest_paths, summarize_articles, watch_feeds
-from .render import event_as_dict, event_as_markdown, event_as_text, sentence_as_dict
-from .scale import open_executor, require_dask
-from .store import Store
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from .model import Article, IngestReport, Sentence
+    from .store import Store
+
+# Each command imports the stages it runs when it runs: the stages bring in scikit-learn, SciPy,
+# trafilatura, SQLAlchemy and spaCy (over two seconds), and `storyline --help` or `storyline
+# events` need none of that.
+
+
+class LazyChoice(click.Choice):
+    """A ``click.Choice`` whose values are a module's constant, read only when the option is used
+    (parsed or shown in a command's help), so that defining the option imports nothing."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self._where = (module, name)
+        self.case_sensitive = True
+
+    @property
+    def choices(self) -> Sequence[str]:  # type: ignore[override]
+        module, name = self._where
+        return tuple(getattr(importlib.import_module(module, __package__), name))
+
 
 db_option = click.option(
     "--db",
@@ -83,9 +88,9 @@ allow_private_option = click.option(
 )
 @click.option("--scheduler", default="", metavar="tcp://HOST:PORT", help="Run on an existing Dask cluster.")
 @click.option("--no-facts", is_flag=True, help="Skip entities, figures and disagreements (spaCy): faster.")
-@click.option(
-    "--lexical-summaries", is_flag=True, help="Summarise every event on TF-IDF alone, without MiniLM: faster."
-)
+# Event summaries have been TF-IDF alone since #21 (SummarySettings.model_without_query): the
+# flag that asked for it is still accepted, so that scripts and benchmarks written with it run.
+@click.option("--lexical-summaries", is_flag=True, hidden=True)
 def ingest(
     paths: tuple[str, ...],
     db: str,
@@ -103,16 +108,15 @@ def ingest(
     http(s) URLs of pages or feeds. With --workers or --scheduler, extraction, embedding and
     summaries run in parallel on Dask (see docs/scale.md).
     """
+    from .pipeline import ingest_paths
+    from .scale import open_executor, require_dask
+    from .store import Store
+
     settings = Settings.from_env(db)
     settings = replace(
         settings,
         fetch=replace(settings.fetch, allow_private=allow_private, respect_robots=not no_robots),
-        scale=replace(
-            settings.scale,
-            workers=workers,
-            scheduler=scheduler,
-            **({"summary_model_min_articles": sys.maxsize} if lexical_summaries else {}),
-        ),
+        scale=replace(settings.scale, workers=workers, scheduler=scheduler),
         facts=replace(settings.facts, enabled=settings.facts.enabled and not no_facts),
     )
     if workers or scheduler:
@@ -137,6 +141,9 @@ def ingest(
 
 def _progress() -> Progress:
     """A live count of documents read on stderr, shown only to a person at a terminal."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.completed} documents"),
@@ -190,6 +197,11 @@ def watch(
     feeds: tuple[str, ...], follow: Path | None, interval: float, once: bool, db: str, allow_private: bool
 ) -> None:
     """Follow RSS/Atom feeds: poll them (conditional GET) and ingest the pages of new entries."""
+    from .clean import BoilerplateModel
+    from .fetch import Fetcher, is_url
+    from .pipeline import watch_feeds
+    from .store import Store
+
     urls = list(feeds) + (_feed_list(follow) if follow else [])
     bad = [url for url in urls if not is_url(url)]
     if bad or not urls:
@@ -216,11 +228,15 @@ def _feed_list(path: Path) -> list[str]:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 def events(db: str, fmt: str) -> None:
     """Show the events in the store with headline, cited summary, sources and dates."""
+    from .store import Store
+
     with Store(Settings.from_env(db).db) as store:
         _print_events(store, fmt)
 
 
 def _print_events(store: Store, fmt: str) -> None:
+    from .render import event_as_dict, event_as_markdown, event_as_text
+
     stored = store.events()
     if fmt == "json":
         for event in stored:
@@ -237,6 +253,9 @@ def _print_events(store: Store, fmt: str) -> None:
 @click.option("--query", default=None, help="Focus every summary on this question.")
 def summarize(inputs: tuple[str, ...], words: int | None, fmt: str, query: str | None) -> None:
     """Summarise each JSONL file, which holds the articles of ONE event."""
+    from .pipeline import summarize_articles
+    from .render import sentence_as_dict
+
     settings = Settings.from_env()
     failed = False
     for given in inputs:
@@ -272,6 +291,8 @@ def _citation(sentence: Sentence) -> str:
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
 def cluster(input_path: str, fmt: str) -> None:
     """Assign each article of a time-ordered JSONL stream to an event; one line per article."""
+    from .pipeline import cluster_articles
+
     settings = Settings.from_env()
     articles, refused = _read_articles(input_path, settings)
     labels = cluster_articles(articles, settings)
@@ -286,6 +307,9 @@ def cluster(input_path: str, fmt: str) -> None:
 def _read_articles(given: str, settings: Settings) -> tuple[list[Article], int]:
     """The articles of one input file and how many items were refused; a bad line is reported
     and skipped, an empty result is an error."""
+    from .extract import extract
+    from .ingest import read_document
+
     extraction = extract(read_document(Path(given), settings.extract), settings.extract)
     for failure in extraction.failures:
         _warn(failure)
@@ -310,6 +334,8 @@ def evaluate() -> None:
 @click.option("--workers", type=click.IntRange(min=1), default=ExtractSettings.workers, show_default=True)
 def evaluate_extraction_command(data: Path, workers: int) -> None:
     """Article-body precision, recall and F1 (4-token shingles, as the benchmark scores) and speed."""
+    from .evaluate.extraction import evaluate_extraction
+
     settings = Settings.from_env()
     report = evaluate_extraction(data, replace(settings.extract, workers=workers), settings.clean)
     click.echo(f"{report.pages} pages, {report.failed} without text")
@@ -321,16 +347,43 @@ def evaluate_extraction_command(data: Path, workers: int) -> None:
 
 
 @evaluate.command("facts")
-@data_option("The evaluation folder holding gva-incidents-dev/ (e.g. ../shared/eval).", folder_only=True)
+@data_option(
+    "The evaluation folder holding gva-incidents-dev/ and duc2006-2007/ (e.g. ../shared/eval).", folder_only=True
+)
 @click.option(
     "--pairs",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
     help="Labelled figure pairs (TSV)  [default: the bundled corpus]",
 )
-def evaluate_facts_command(data: Path, pairs: Path | None) -> None:
-    """Precision, recall and F1 of disagreement detection on hand-labelled figure pairs."""
-    scores = evaluate_facts(data, Settings.from_env().facts, pairs)
+@click.option(
+    "--sample",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Judged timeline entries and figures (TSV)  [default: tests/data/facts_sample.tsv of a checkout]",
+)
+@click.option(
+    "--draw",
+    type=click.Choice(["development", "held-out"]),
+    default=None,
+    help="Instead of scoring, print entries drawn from this half of the events, to be judged.",
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="With --draw: the random seed.")
+@click.option("--per-group", type=click.IntRange(min=1), default=100, show_default=True, help="With --draw.")
+def evaluate_facts_command(
+    data: Path, pairs: Path | None, sample: Path | None, draw: str | None, seed: int, per_group: int
+) -> None:
+    """Disagreement detection on hand-labelled figure pairs, and the precision of timelines and
+    figures on a hand-judged sample of storyline's own output."""
+    from .evaluate.fact_sample import default_sample_path, draw_sample, format_sample, read_sample, score_sample
+    from .evaluate.facts import evaluate_facts
+
+    settings = Settings.from_env().facts
+    if draw:
+        entries, _ = draw_sample(data, settings, draw, seed, per_group)
+        click.echo(format_sample(entries), nl=False)
+        return
+    scores = evaluate_facts(data, settings, pairs)
     for split, score in scores.items():
         click.echo(
             f"{split:<9} {score.pairs:>3} pairs: precision={score.precision:.3f} recall={score.recall:.3f}"
@@ -340,10 +393,20 @@ def evaluate_facts_command(data: Path, pairs: Path | None) -> None:
     for pair, predicted in scores["all"].errors:
         wrong = "false disagreement" if predicted else "missed disagreement"
         click.echo(f"  {wrong}: {pair.phrase_a!r} ({pair.article_a}) vs {pair.phrase_b!r} ({pair.article_b})")
+    sample = sample or default_sample_path()
+    if sample is None:
+        click.echo("no judged sample found (give --sample FILE): timeline and figure precision not scored")
+        return
+    precision = score_sample(data, settings, read_sample(sample))
+    for (kind, split), score in sorted(precision.items()):
+        click.echo(
+            f"{kind:<8} {split:<11} precision={score.precision:.3f} ({score.right} right, {score.wrong} wrong"
+            f" of those still given; {score.gone} judged once, no longer given)"
+        )
 
 
 @evaluate.command("summarization")
-@click.option("--dataset", type=click.Choice(SUMMARY_DATASETS), required=True)
+@click.option("--dataset", type=LazyChoice(".evaluate.summarization", "DATASETS"), required=True)
 @data_option("The dataset's folder, e.g. ../shared/eval/duc2006-2007 or ../shared/eval/multinews-test-sample.")
 @click.option(
     "--words", type=click.IntRange(min=1), default=None, help="Cut every output here  [default: the dataset's]"
@@ -355,18 +418,25 @@ def evaluate_summarization_command(
     dataset: str, data: Path, words: int | None, max_tasks: int | None, jobs: int, generic: bool
 ) -> None:
     """ROUGE-1/2/L recall and F1 of storyline and of Lead, LexRank, TextRank and LSA, one table."""
-    systems = ("storyline", *(("storyline-generic",) if generic else ()), *SUMMARY_BASELINES)
+    from .evaluate.summarization import BASELINES, WORD_LIMITS, evaluate_summarization, format_table
+
+    systems = ("storyline", *(("storyline-generic",) if generic else ()), *BASELINES)
     try:
         results = evaluate_summarization(
             dataset, data, limit=words, systems=systems, max_tasks=max_tasks, jobs=jobs, progress=_warn
         )
     except (OSError, ValueError) as exc:
         raise InputError(str(data), str(exc)) from exc
-    click.echo(format_summary_table(dataset, words or SUMMARY_WORD_LIMITS[dataset], results, results[0].inputs))
+    click.echo(format_table(dataset, words or WORD_LIMITS[dataset], results, results[0].inputs))
 
 
 @evaluate.command("clustering")
-@click.option("--dataset", type=click.Choice(CLUSTER_DATASETS), required=True, help="duc = DUC 2006 + 2007 together.")
+@click.option(
+    "--dataset",
+    type=LazyChoice(".evaluate.clustering", "DATASETS"),
+    required=True,
+    help="duc = DUC 2006 + 2007 together.",
+)
 @data_option(
     "The dataset's folder or file, e.g. ../shared/eval/gva-incidents-dev or ../shared/eval/uci-news-aggregator-sample."
 )
@@ -374,14 +444,16 @@ def evaluate_summarization_command(
 @click.option(
     "--variant",
     "variants",
-    type=click.Choice(CLUSTER_VARIANTS),
+    type=LazyChoice(".evaluate.clustering", "VARIANTS"),
     multiple=True,
     help="Feed the later part only this way (repeatable)  [default: all]",
 )
 def evaluate_clustering_command(dataset: str, data: Path, limit: int | None, variants: tuple[str, ...]) -> None:
     """BCubed and pairwise P/R/F1 on the dataset's later part (what the shipped model never saw):
     storyline as `storyline cluster` runs it, and a TF-IDF single pass tuned on the earlier part."""
-    runs = evaluate_clustering(dataset, data, Settings.from_env(), limit=limit, variants=variants or CLUSTER_VARIANTS)
+    from .evaluate.clustering import VARIANTS, evaluate_clustering, format_runs
+
+    runs = evaluate_clustering(dataset, data, Settings.from_env(), limit=limit, variants=variants or VARIANTS)
     click.echo(format_runs(f"{dataset}, later part", runs))
 
 
@@ -446,6 +518,7 @@ def keys() -> None:
 def keys_create(name: str, db: str) -> None:
     """Create a key and print it once: only its hash is stored."""
     from .keys import create_key
+    from .store import Store
 
     with Store(Settings.from_env(db).db) as store:
         click.echo(create_key(store, name))
@@ -455,6 +528,9 @@ def keys_create(name: str, db: str) -> None:
 @click.option("--db", default=None, help="Keep the demo's store in this file  [default: a temporary one]")
 def demo(db: str | None) -> None:
     """The main job on the bundled examples: ingest, cluster, summarise, print."""
+    from .pipeline import ingest_paths
+    from .store import Store
+
     with (
         tempfile.TemporaryDirectory() as scratch,
         resources.as_file(resources.files("storyline") / "examples") as examples,
@@ -476,9 +552,18 @@ def run() -> None:
     except StorylineError as exc:
         _warn(f"error: {exc}")
         sys.exit(1)
-    except SQLAlchemyError as exc:
-        _warn(f"error: database: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}")
-        sys.exit(1)
     except KeyboardInterrupt:
         _warn("interrupted")
         sys.exit(130)
+    except Exception as exc:
+        if not _is_database_error(exc):
+            raise
+        _warn(f"error: database: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}")
+        sys.exit(1)
+
+
+def _is_database_error(exc: Exception) -> bool:
+    """Whether ``exc`` is SQLAlchemy's, without importing SQLAlchemy for commands that never do:
+    an error can only be one of its classes once it has been imported."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(exc, errors.SQLAlchemyError)

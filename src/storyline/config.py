@@ -277,6 +277,12 @@ class SummarySettings:
     article's has no one to confirm it; its own centroid then judges its sentences' topicality."""
     lone_article_discount: float = 0.5
     """How much a lone article's own centroid counts, against the others' (1)."""
+    model_without_query: bool = False
+    """Use MiniLM (``embed_*`` below) in summaries without a question too. Off: without a
+    question its only part is to catch the same fact told in other words among a shortlist, and
+    on all 250 Multi-News clusters ROUGE-2 recall was 19.86 with it and 19.89 without (R1 55.23
+    and 55.34), while it was the second cost of a default ingest (17 of 59 s on 200 GVA
+    articles, #21). With a question MiniLM matches it by meaning (DUC 2007 update, DUC 2006)."""
     embed_redundancy: float = 0.8
     """Two sentences this similar in MiniLM space (cosine) say the same thing in other words."""
     embed_shortlist_per_word: float = 0.4
@@ -348,9 +354,16 @@ class FactsSettings:
     """Caps on what is stored per event, so a 500-article event stays readable."""
     timeline_text_chars: int = 240
     """A timeline entry quotes its sentence up to this many characters."""
-    cache_articles: int = 5000
-    """Parsed articles kept in memory per process (about 20 KB each), so rebuilding events after
-    an ingest re-parses only what changed."""
+    recent_months: int = 3
+    """A month or a day named without its year ("in May", "the May 19 opening") enters the
+    timeline only if its latest occurrence up to the report is at most this many months old:
+    further back, the sentence as often means the coming one. On the first held-out sample
+    (b89f152, no such bound) 11 of the 20 wrong timeline entries were such dates placed a year
+    back (0.900 precision); the bound was chosen at 3 months before a second sample was drawn."""
+    name_lead_sentences: int = 2
+    """Names are read from the title, the first this many sentences of the body, and the
+    sentences spaCy reads for figures and dates (those with a number or a date word); the other
+    sentences are not read at all (see facts/nlp.py)."""
 
 
 @dataclass(frozen=True)
@@ -400,13 +413,15 @@ class ScaleSettings:
     a larger one in bounded memory."""
     connect_timeout: float = 10.0
     """Seconds to wait for ``scheduler`` before giving up with an error."""
-    summary_model_min_articles: int = 2
-    """Events with fewer articles are summarised on TF-IDF alone. MiniLM's part in a summary is
-    to recognise one fact told in other words by different outlets, which one article does not
-    need; and with a 40-sentence shortlist per event it cost 72% of an ingest of 1,000 pages
-    (cProfile of ``storyline ingest`` on bench/pipeline_corpus.py's pages; 466 s of 674 s were
-    MiniLM on summary sentences), most of it on single-article events. A large number summarises
-    every event on TF-IDF (``storyline ingest --lexical-summaries``), 0 none."""
+    analysis_partition: int = 50
+    """Articles per spaCy analysis task (facts/analysis.py): a few seconds of work, so that two
+    processes finish together."""
+    analysis_processes: int = 2
+    """Without a Dask cluster, articles are analysed by this many fresh processes of this machine
+    (one per core here); 1 analyses them in the ingesting process."""
+    analysis_pool_min_articles: int = 100
+    """Fewer articles to analyse than this are analysed in the ingesting process: each pool
+    process must import spaCy and load its model first (about 2 s)."""
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-
-from datasketch import MinHash, MinHashLSH
+from typing import TYPE_CHECKING
 
 from .config import DedupSettings
 from .model import Article
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 _NON_WORD = re.compile(r"\W+")
 
@@ -57,6 +59,10 @@ class NearDuplicates:
     """
 
     def __init__(self, settings: DedupSettings = DedupSettings()) -> None:
+        # Imported here: the store hashes texts with this module, and datasketch brings SciPy in
+        # (0.4 s), which `storyline events` does not need.
+        from datasketch import MinHashLSH
+
         self.settings = settings
         self.lsh = MinHashLSH(threshold=settings.jaccard, num_perm=settings.num_perm)
         self.signatures: dict[str, MinHash] = {}
@@ -64,6 +70,8 @@ class NearDuplicates:
         self.arrival: dict[str, int] = {}  # article id -> order recorded
 
     def signature(self, words: Sequence[str]) -> MinHash:
+        from datasketch import MinHash
+
         size = self.settings.shingle_words
         shingles = {" ".join(words[i : i + size]).encode("utf-8") for i in range(max(1, len(words) - size + 1))}
         minhash = MinHash(num_perm=self.settings.num_perm, seed=1)

@@ -174,6 +174,7 @@ class IngestReport:
     failed: list[Failure] = field(default_factory=list)
     skipped: list[Failure] = field(default_factory=list)
     events: int = 0
+    analysed: int = 0  # articles whose facts spaCy found in this run (the others' were stored)
 
 
 def spread_evenly(articles: Sequence[Article], count: int) -> list[Article]:

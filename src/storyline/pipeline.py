@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
 from importlib.metadata import version
@@ -23,7 +24,7 @@ from .dedup import ExactDuplicates
 from .embed import load_embedder
 from .errors import InputError, UnsupportedInput
 from .extract import Extraction, extract_many, feed_links
-from .facts import event_facts
+from .facts import ArticleFacts, analyse_articles, analysis_fingerprint, articles_to_read, event_facts
 from .fetch import FEED_TYPES, HTML_TYPES, Fetcher, is_url
 from .ingest import find_inputs, read_documents
 from .model import Article, Event, Failure, IngestReport, RawDocument
@@ -35,6 +36,7 @@ from .scale import (
     copy_groups,
     extract_partition,
     input_partitions,
+    local_processes,
     worker_embed_settings,
 )
 from .store import Store
@@ -69,7 +71,7 @@ def ingest_paths(
         else:
             extracted = _extract_on(executor, paths, settings, fetcher, fetch_entries)
         _store_documents(extracted, store, settings, report, on_failure, on_document)
-    report.events = refresh_events(store, settings, executor)
+    report.events, report.analysed = refresh_events(store, settings, executor)
     return report
 
 
@@ -99,7 +101,7 @@ def ingest_documents(
     """Extract and store documents that were read elsewhere (the HTTP API), then rebuild the events."""
     report = IngestReport()
     _store_documents(extract_many(docs, settings.extract), store, settings, report, on_failure)
-    report.events = refresh_events(store, settings)
+    report.events, report.analysed = refresh_events(store, settings)
     return report
 
 
@@ -138,7 +140,7 @@ def watch_feeds(
         validators = ("", "") if retry else (fetched.etag, fetched.last_modified)
         store.record_feed(feed_url, *validators, [link for link in fresh if link not in retry])
     if report.new:
-        report.events = refresh_events(store, settings)
+        report.events, report.analysed = refresh_events(store, settings)
     return report
 
 
@@ -303,9 +305,21 @@ def build_events(
 
     An event of ``known`` (as stored before) with exactly the same articles and copies, described
     under the same settings and version (``Event.made_with``), is reused as it stands: rebuilding
-    after an ingest summarises and runs spaCy only on the events that changed. The others are
-    described ``scale.partition_events`` events at a time on ``executor``.
+    after an ingest summarises only the events that changed. The others are described
+    ``scale.partition_events`` events at a time on ``executor``, their facts combined from their
+    articles' analyses (``article_facts``: those in ``store`` are reused, spaCy reads the rest).
     """
+    return _build_events(articles, settings, known, executor, store)[0]
+
+
+def _build_events(
+    articles: Sequence[Article],
+    settings: Settings,
+    known: Sequence[Event] = (),
+    executor: Executor | None = None,
+    store: Store | None = None,
+) -> tuple[list[Event], int]:
+    """``build_events``, and how many articles spaCy analysed to describe them."""
     executor = executor or LocalExecutor()
     made_with = description_fingerprint(settings)
     reusable = {_members(e.articles): e for e in known if e.made_with == made_with}
@@ -318,15 +332,63 @@ def build_events(
         for event_id, members in groups.items()
         if (key := _members(members)) in reusable
     }
-    tasks = [(event_id, members) for event_id, members in groups.items() if event_id not in reused]
+    changed = [(event_id, members) for event_id, members in groups.items() if event_id not in reused]
+    to_read = [a for _, members in changed for a in articles_to_read(members, settings.facts)]
     # Workers need no database (and a PostgreSQL URL may carry a password): it is left out.
     worker_settings = replace(settings, db="", embed=worker_embed_settings(settings.embed, executor))
+    # spaCy reads the articles (on other processes, driven from a thread) while the summaries are
+    # written: a summary needs no analysis, and each alone leaves a core idle on this machine.
+    with ThreadPoolExecutor(1) as background:
+        analysing = background.submit(article_facts, to_read, settings, executor, store)
+        summaries = executor.map(
+            partial(_summarize_events, settings=worker_settings), chunks(changed, settings.scale.partition_events)
+        )
+        summarised = dict(itertools.chain.from_iterable(summaries))
+        analyses, analysed = analysing.result()
+    tasks = [
+        (
+            event_id,
+            members,
+            summarised.pop(event_id),
+            {a.id: analyses[a.id] for a in articles_to_read(members, settings.facts)},
+        )
+        for event_id, members in changed
+    ]
+    del analyses  # each task holds its own events' share
     made = executor.map(
         partial(_describe_events, settings=worker_settings, made_with=made_with),
         chunks(tasks, settings.scale.partition_events),
     )
     described = {event.id: event for event in itertools.chain.from_iterable(made)}
-    return [reused.get(event_id) or described[event_id] for event_id in groups]
+    return [reused.get(event_id) or described[event_id] for event_id in groups], analysed
+
+
+def article_facts(
+    members: Sequence[Article], settings: Settings, executor: Executor, store: Store | None = None
+) -> tuple[dict[str, ArticleFacts], int]:
+    """The analyses the facts of the events of ``members`` combine, by article id, and how many
+    were made now: those in ``store`` are read, the others analysed and stored.
+
+    The analysis runs ``scale.analysis_partition`` articles at a time on ``executor``'s workers;
+    on a ``LocalExecutor`` of several ``processes``, on that many processes of this machine once
+    there are ``scale.analysis_pool_min_articles`` to analyse (fewer are analysed here).
+    """
+    wanted = {a.id: a for a in members}
+    made_with = analysis_fingerprint(settings.facts)
+    found = store.article_facts(made_with, list(wanted)) if store is not None else {}
+    missing = [a for a in wanted.values() if a.id not in found]
+    few = len(missing) < settings.scale.analysis_pool_min_articles
+    processes = 1 if few or not isinstance(executor, LocalExecutor) else executor.processes
+    with local_processes(processes, settings.scale) as local:
+        runner = local if isinstance(executor, LocalExecutor) else executor
+        parts = runner.map(
+            partial(analyse_articles, settings=settings.facts), chunks(missing, settings.scale.analysis_partition)
+        )
+        for part in parts:
+            if store is not None:
+                store.add_article_facts(made_with, part)
+            found.update((f.article_id, f) for f in part)
+    return found, len(missing)
 
 
 def description_fingerprint(settings: Settings) -> str:
@@ -340,7 +402,6 @@ def description_fingerprint(settings: Settings) -> str:
         settings.facts,
         settings.embed.enabled,
         settings.embed.max_tokens,
-        settings.scale.summary_model_min_articles,
     )
     return hashlib.sha256(repr(shaping).encode()).hexdigest()[:16]
 
@@ -349,13 +410,19 @@ def _members(articles: Iterable[Article]) -> frozenset[tuple[str, str]]:
     return frozenset((a.id, a.copy_of) for a in articles)
 
 
-def _describe_events(tasks: Sequence[tuple[str, list[Article]]], settings: Settings, made_with: str) -> list[Event]:
-    """Events with their summary and facts, one per task, marked as ``made_with``."""
+def _summarize_events(tasks: Sequence[tuple[str, list[Article]]], settings: Settings) -> list[tuple[str, Summary]]:
+    """(event id, summary) for each task."""
+    return [(event_id, summarize_articles(members, settings)) for event_id, members in tasks]
+
+
+def _describe_events(
+    tasks: Sequence[tuple[str, list[Article], Summary, dict[str, ArticleFacts]]], settings: Settings, made_with: str
+) -> list[Event]:
+    """Events with their summary and facts (combined from their articles' analyses), one per task,
+    marked as ``made_with``."""
     events = []
-    for event_id, members in tasks:
-        lexical = len(members) < settings.scale.summary_model_min_articles
-        summary = summarize_articles(members, settings, model=not lexical)
-        facts = event_facts(members, settings.facts)
+    for event_id, members, summary, analyses in tasks:
+        facts = event_facts(members, settings.facts, analyses)
         events.append(
             Event(
                 id=event_id,
@@ -372,14 +439,14 @@ def _describe_events(tasks: Sequence[tuple[str, list[Article]]], settings: Setti
     return events
 
 
-def refresh_events(store: Store, settings: Settings, executor: Executor | None = None) -> int:
+def refresh_events(store: Store, settings: Settings, executor: Executor | None = None) -> tuple[int, int]:
     """Rebuild every event from the stored articles, reusing the unchanged ones, and store them;
-    return how many there are."""
+    return how many there are, and how many articles spaCy analysed to describe them."""
     articles = store.articles()
     known = store.events_made_with(description_fingerprint(settings), {a.id: a for a in articles})
-    events = build_events(articles, settings, known=known, executor=executor, store=store)
+    events, analysed = _build_events(articles, settings, known, executor, store)
     store.replace_events(events)
-    return len(events)
+    return len(events), analysed
 
 
 def summarize_articles(
@@ -387,10 +454,9 @@ def summarize_articles(
     settings: Settings,
     words: int | None = None,
     query: str | None = None,
-    model: bool = True,
 ) -> Summary:
     """Summarise one event's articles (exact copies counted once), focused on ``query`` if given.
-    MiniLM is used when available (loaded once per process) unless ``model`` is False."""
+    MiniLM is used with a question when available (loaded once per process; see summarize.py)."""
     seen = ExactDuplicates()
     unique = [a for a in articles if seen.is_new(a)]
     return summarize_event(
@@ -398,6 +464,6 @@ def summarize_articles(
         words=words,
         settings=settings.summary,
         sentence_settings=settings.sentences,
-        embedder=load_embedder(settings.embed) if model else None,
+        embedder=load_embedder(settings.embed) if query or settings.summary.model_without_query else None,
         query=query,
     )

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import itertools
 import logging
+import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -59,9 +61,18 @@ class Executor(Protocol):
 
 
 class LocalExecutor:
-    """Every partition in this process, one after the other."""
+    """Every partition in this process, one after the other.
+
+    ``processes`` above 1 lets the heaviest per-article work of a run (spaCy's analysis, see
+    ``pipeline.article_facts``) use that many fresh processes of this machine: they are started
+    anew (spawned), so a script that runs an ingest with them needs the
+    ``if __name__ == "__main__":`` guard, as it does for Dask.
+    """
 
     workers = 1
+
+    def __init__(self, processes: int = 1) -> None:
+        self.processes = processes
 
     def map(self, function: Callable[[Item], Result], partitions: Iterable[Item]) -> Iterator[Result]:
         return map(function, partitions)
@@ -76,30 +87,75 @@ class DaskExecutor:
         self.workers = max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
 
     def map(self, function: Callable[[Item], Result], partitions: Iterable[Item]) -> Iterator[Result]:
-        stream = iter(partitions)
-        in_flight = self.workers * self.settings.tasks_in_flight
         # pure=False: two equal partitions (a re-run) are still two tasks to run.
-        pending = deque(self.client.submit(function, p, pure=False) for p in itertools.islice(stream, in_flight))
-        try:
-            while pending:
-                future = pending.popleft()
-                if (following := next(stream, None)) is not None:
-                    pending.append(self.client.submit(function, following, pure=False))
-                yield future.result()
-                future.release()
-        finally:
-            for future in pending:
-                future.cancel()
+        return _in_order(
+            lambda p: self.client.submit(function, p, pure=False),
+            partitions,
+            self.workers * self.settings.tasks_in_flight,
+            release=lambda future: future.release(),
+        )
+
+
+class PoolExecutor:
+    """Partitions on a pool of local processes, a bounded number in flight, results in order:
+    what spreads spaCy over this machine's cores when no Dask cluster is asked for."""
+
+    def __init__(self, pool: ProcessPoolExecutor, workers: int, settings: ScaleSettings = ScaleSettings()) -> None:
+        self.pool = pool
+        self.workers = workers
+        self.settings = settings
+
+    def map(self, function: Callable[[Item], Result], partitions: Iterable[Item]) -> Iterator[Result]:
+        return _in_order(
+            lambda p: self.pool.submit(function, p), partitions, self.workers * self.settings.tasks_in_flight
+        )
+
+
+def _in_order(
+    submit: Callable[[Item], Any],
+    partitions: Iterable[Item],
+    in_flight: int,
+    release: Callable[[Any], None] = lambda future: None,
+) -> Iterator[Any]:
+    """The results of ``submit``ted partitions in partition order, ``in_flight`` submitted at once."""
+    stream = iter(partitions)
+    pending = deque(submit(p) for p in itertools.islice(stream, in_flight))
+    try:
+        while pending:
+            future = pending.popleft()
+            if (following := next(stream, None)) is not None:
+                pending.append(submit(following))
+            yield future.result()
+            release(future)
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+@contextmanager
+def local_processes(processes: int, settings: ScaleSettings = ScaleSettings()) -> Iterator[Executor]:
+    """An executor over ``processes`` fresh processes of this machine (this process when 1 or less).
+
+    Fresh (spawned), not forked: a fork of a process that holds the articles and MiniLM shares
+    its memory, yet counts it again in each child's resident size; a fresh one holds only what
+    its tasks load (spaCy: about 250 MB).
+    """
+    if processes <= 1:
+        yield LocalExecutor()
+        return
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield PoolExecutor(pool, processes, settings)
 
 
 @contextmanager
 def open_executor(settings: ScaleSettings) -> Iterator[Executor]:
-    """The executor ``settings`` ask for: an existing scheduler, a LocalCluster, or this process.
+    """The executor ``settings`` ask for: an existing scheduler, a LocalCluster, or this process
+    (with ``analysis_processes`` processes of this machine for spaCy).
 
     A scheduler that cannot be reached is a ``StorylineError`` naming it (one line, no traceback).
     """
     if not settings.scheduler and settings.workers <= 0:
-        yield LocalExecutor()
+        yield LocalExecutor(settings.analysis_processes)
         return
     from distributed import Client, LocalCluster
 
@@ -123,7 +179,7 @@ def open_executor(settings: ScaleSettings) -> Iterator[Executor]:
             n_workers=settings.workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: two clusters on one machine must not collide
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster) as client,

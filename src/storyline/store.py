@@ -23,7 +23,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .dedup import content_hash
 from .errors import StoreError
-from .facts.records import facts_from_json, facts_to_json
+from .facts import ArticleFacts
+from .facts.records import article_facts_from_json, article_facts_to_json, facts_from_json, facts_to_json
 from .model import Article, Event, RawDocument, Sentence, TimelineEntry
 
 MIGRATIONS: list[list[str]] = [
@@ -128,9 +129,19 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE events ADD COLUMN made_with TEXT NOT NULL DEFAULT ''",
         "CREATE INDEX events_made_with ON events (made_with)",
     ],
+    # 8: what spaCy found in each article (names, figures, dates), kept so that describing an
+    # event again only combines its articles' facts instead of reading them all again
+    [
+        """CREATE TABLE article_facts (
+            article_id TEXT NOT NULL REFERENCES articles(id),
+            made_with TEXT NOT NULL,        -- fingerprint of the analysis (versions, settings)
+            facts TEXT NOT NULL,            -- JSON: mentions, acronyms, figures, dates
+            PRIMARY KEY (article_id, made_with))""",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 _VECTOR_ROWS = 5_000  # article vectors encoded and written per statement
+_IDS_PER_QUERY = 500  # ids bound in one IN (...) list: SQLite allows 32,766 parameters at most
 _EVENT_TABLES = ("event_facts", "timeline_entries", "summary_sentences", "event_articles", "events")
 
 
@@ -316,6 +327,33 @@ class Store:
             ]:
                 conn.execute(text("DELETE FROM article_vectors WHERE model = :m AND article_id = :a"), rows)
                 conn.execute(text("INSERT INTO article_vectors (article_id, model, vector) VALUES (:a, :m, :v)"), rows)
+
+    def article_facts(self, made_with: str, article_ids: Sequence[str]) -> dict[str, ArticleFacts]:
+        """The stored analyses (``facts.ArticleFacts``) of ``article_ids`` made under fingerprint
+        ``made_with``, by article id; articles without one are left out."""
+        found = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(article_ids), _IDS_PER_QUERY):
+                ids = {f"a{n}": a for n, a in enumerate(article_ids[start : start + _IDS_PER_QUERY])}
+                rows = conn.execute(
+                    text(
+                        "SELECT article_id, facts FROM article_facts WHERE made_with = :m"
+                        f" AND article_id IN ({', '.join(':' + name for name in ids)})"
+                    ),
+                    {"m": made_with, **ids},
+                )
+                found |= {row.article_id: article_facts_from_json(row.article_id, row.facts) for row in rows}
+        return found
+
+    def add_article_facts(self, made_with: str, analyses: Sequence[ArticleFacts]) -> None:
+        """Keep the analyses of stored articles made under fingerprint ``made_with`` (one row per
+        article and fingerprint, replacing an older one), in one transaction."""
+        rows = [{"a": f.article_id, "m": made_with, "f": article_facts_to_json(f)} for f in analyses]
+        if not rows:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(text("DELETE FROM article_facts WHERE made_with = :m AND article_id = :a"), rows)
+            conn.execute(text("INSERT INTO article_facts (article_id, made_with, facts) VALUES (:a, :m, :f)"), rows)
 
     def raw_document(self, document_id: str) -> RawDocument | None:
         """The bytes an article was extracted from, for reprocessing."""

@@ -19,10 +19,12 @@
    there is no consensus to find: the sentences are taken in reading order from the lead.
 5. Reading order: article date, then article, then position.
 
-Similarities come from TF-IDF and, when the MiniLM embedder is given, from its sentence vectors
-as well (the mean of both cosines): TF-IDF rewards the exact names and figures a reader looks
-for, MiniLM recognises the same fact in other words. Only a shortlist of the best candidates is
-embedded, so an event of 25 articles is summarised in well under a second on 2 cores.
+Similarities come from TF-IDF: it rewards the exact names and figures a reader looks for. When a
+question is asked and the MiniLM embedder is given, a shortlist of the best candidates is also
+embedded: MiniLM matches the question by meaning and catches the same fact told in other words,
+and an event of 25 articles is still summarised in well under a second on 2 cores. Without a
+question MiniLM is left out (``SummarySettings.model_without_query``): there it only catches
+paraphrased repeats, which scored no better, and it cost most of a default ingest.
 """
 
 from __future__ import annotations
@@ -137,8 +139,9 @@ def summarize_event(
 ) -> Summary:
     """Summarise the articles of one event in at most ``words`` words (default ``settings.words``).
 
-    ``embedder`` (``storyline.embed.load_embedder()``) adds MiniLM: paraphrased repeats are
-    caught and the question is matched by meaning;
+    ``embedder`` (``storyline.embed.load_embedder()``) adds MiniLM when a question is asked (or
+    ``settings.model_without_query``): paraphrased repeats are caught and the question is matched
+    by meaning;
     ``query`` focuses the summary on a question. Each returned sentence cites its article.
     ``fill`` lets the last sentence run past the budget, for evaluations that cut every system's
     output at the same word.
@@ -174,7 +177,7 @@ def summarize_event(
     # Every pooled sentence is something to cover; with MiniLM only the best are candidates.
     selectable = np.arange(len(pooled))
     redundant = similarity >= settings.redundancy
-    if embedder is not None:
+    if embedder is not None and (query or settings.model_without_query):
         shortlist = min(settings.embed_shortlist, round(settings.embed_shortlist_per_word * budget))
         best_first = np.lexsort((-relevance, ~topical))  # on-topic sentences first
         selectable = np.sort(best_first[: max(1, shortlist)])

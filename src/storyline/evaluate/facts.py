@@ -10,13 +10,14 @@ the same ``conflicting`` test the pipeline uses.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from ..config import FactsSettings
 from ..errors import InputError
-from ..facts import Claim, article_claims, conflicting
+from ..facts import Claim, analyse_articles, conflicting
 from ..model import Article
 from .datasets import gva_articles
 
@@ -74,14 +75,20 @@ def default_pairs_path() -> Path:
     return Path(str(resources.files("storyline") / "evaluate" / PAIRS_FILE))
 
 
-def read_pairs(path: Path) -> list[FigurePair]:
-    """The labelled pairs of a corpus file (TSV with a header; ``#`` lines are comments)."""
+def tsv_rows(path: Path, what: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) of a TSV file with a header, ``#`` lines being comments; a file that
+    cannot be read is one clear error naming it and ``what`` it should hold."""
     try:
         lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
     except OSError as exc:
-        raise InputError(str(path), f"cannot read figure pairs ({exc.__class__.__name__})") from None
+        raise InputError(str(path), f"cannot read {what} ({exc.__class__.__name__})") from None
+    return enumerate(csv.DictReader(lines, delimiter="\t"), 2)
+
+
+def read_pairs(path: Path) -> list[FigurePair]:
+    """The labelled pairs of a corpus file (TSV with a header; ``#`` lines are comments)."""
     pairs = []
-    for number, row in enumerate(csv.DictReader(lines, delimiter="\t"), 2):
+    for number, row in tsv_rows(path, "figure pairs"):
         if row.get("label") not in LABELS or row.get("dataset") not in _DATASETS:
             raise InputError(f"{path}:{number}", f"expected a known dataset and a label in {LABELS}")
         pairs.append(
@@ -128,7 +135,7 @@ def evaluate_facts(data: str | Path, settings: FactsSettings, pairs_path: Path |
     """
     pairs = read_pairs(pairs_path or default_pairs_path())
     articles = _articles(Path(data), pairs)
-    claims = article_claims(list(articles.values()), settings)
+    claims = {found.article_id: list(found.claims) for found in analyse_articles(list(articles.values()), settings)}
     scores: dict[str, FactsScore] = {"all": FactsScore()}
     for pair in pairs:
         a = find_claim(claims[pair.article_a], articles[pair.article_a], pair.phrase_a)

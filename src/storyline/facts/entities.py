@@ -19,13 +19,31 @@ from difflib import SequenceMatcher
 from ..model import EntityGroup
 from .aliases import AliasTable
 
-ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"})
+# NORP (nationalities, religions, political groups) is left out: "Syrian", "Kurdish" and
+# "Islamic" describe, they name no one who took part.
+ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT"})
+# Titles spaCy takes for names when they stand before one: "Det.", "Sgt." Kinds, not names.
+_TITLES = frozenset(
+    "mr mrs ms dr det sgt cpl lt capt cmdr col gen maj gov sen rep rev supt insp officer deputy".split()
+)
 # Countries and cities are tagged GPE or LOC inconsistently; for merging they are one type.
 _LABEL_FAMILY = {"LOC": "GPE", "FAC": "GPE"}
 _SMALL_WORDS = frozenset({"of", "the", "and", "for", "de", "al", "in", "on", "to", "&"})
 _SPELLED_ACRONYM = re.compile(r"((?:[A-Z][\w'’.-]*\s+(?:(?:of|the|and|for|de|in|on|to|&)\s+)*){1,8})\(([A-Z]{2,8})\)")
 _LEADING_THE = re.compile(r"^(?:the|The)\s+")
 _POSSESSIVE = re.compile(r"[’']s?$")
+
+
+def is_name(text: str, label: str) -> bool:
+    """Whether a mention spaCy recognised is a name to list: of a listed type, not a title
+    ("Sgt."), and not an abbreviation cut short of its full stop ("Mo", "Fla": a state after a
+    city); acronyms in capitals ("NBC", "MPD") are names."""
+    name = normalise_mention(text)
+    if label not in ENTITY_LABELS or len(name) < 2 or not any(c.isupper() for c in name):
+        return False
+    if name.lower().rstrip(".") in _TITLES:
+        return False
+    return not (label == "GPE" and len(name) <= 3 and not name.isupper())
 
 
 def normalise_mention(text: str) -> str:
@@ -110,7 +128,7 @@ def group_entities(
     labels: dict[str, Counter[str]] = {}
     for text, label in mentions:
         name = normalise_mention(text)
-        if label not in ENTITY_LABELS or len(name) < 2 or not any(c.isupper() for c in name):
+        if not is_name(text, label):
             continue
         counts[name] += 1
         labels.setdefault(name, Counter())[label] += 1

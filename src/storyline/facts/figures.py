@@ -20,7 +20,7 @@ _UNITS = {
     "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
     "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }  # fmt: skip
-_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_SCALES = {"dozen": 12, "hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 # Vague amounts: (low, high) bounds. They are shown but never called a disagreement.
 _VAGUE = {
     "dozen": (12, 12), "dozens": (24, 99), "scores": (40, 200), "hundreds": (200, 999),
@@ -44,11 +44,19 @@ _QUALIFIER_BEFORE = re.compile(
     r"\b(" + "|".join(re.escape(q) for q, _ in _QUALIFIERS) + r")\s+(?:of\s+)?$", re.IGNORECASE
 )
 _QUALIFIER_MEANING = dict(_QUALIFIERS)
-# Nouns that say when or where, not how many: "four days", "the 13500 block".
+# Nouns that say when or where, or measure rather than count: "four days", "the 13500 block",
+# "20 miles away", "weighing 140 pounds", "4.3 billion taka" (money spaCy did not see as such).
 _NOT_COUNTED = frozenset(
     "year month week day hour minute second time night morning o'clock a.m. p.m. am pm block percent "
-    "per cent point number no. page inch foot feet degree times".split()
+    "per cent point number no. page inch foot feet degree times mile kilometer kilometre km meter metre "
+    "yard acre pound lb kilogram kilo kg gram ton tonne ounce gallon liter litre mph dollar cent euro yen "
+    "yuan peso rupee taka franc mark dinar ruble rouble lira".split()
 )
+# Entity types a number can belong to without counting anything: "230 Liquors", "KHOU 11",
+# "66 Cottage St.", "Route 66".
+_NAME_TYPES = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "WORK_OF_ART", "PRODUCT", "LAW", "EVENT"})
+# Determiners before "one" that make it "the only" rather than a count: "the one thing".
+_ONE_AS_ONLY = frozenset({"the", "this", "that", "every", "each", "any", "no"})
 # Lemmas that mean the same quantity, so "killed" and "died" and "dead" compare.
 _PREDICATE_CLASS = {
     "kill": "killed", "die": "killed", "dead": "killed", "death": "killed", "slay": "killed",
@@ -137,15 +145,32 @@ def bounds(value: float, qualifier: str, tolerance: float) -> tuple[float, float
     return value, value
 
 
-def _number_spans(doc) -> list[tuple[int, int]]:
-    """Token ranges [start, end) of numbers, number words joined ("three hundred", "twenty - five")."""
+def holds_figure(span, entities) -> bool:
+    """Whether a sentence (recognised, not yet parsed) may state a figure: a number that is not a
+    date, time, amount of money or percentage, or a named person with a number (an age: spaCy
+    reads "Jeremy Lewis, 27," as a date). ``entities`` are the sentence's."""
+    return bool(number_spans(span)) or (
+        any(e.label_ == "PERSON" for e in entities) and any(c.isdigit() for c in span.text)
+    )
+
+
+def number_spans(doc) -> list[tuple[int, int]]:
+    """Token ranges [start, end) of numbers, number words joined ("three hundred", "twenty - five";
+    digits joined by a hyphen are a phone number or a range, not one number)."""
     spans, i = [], 0
     while i < len(doc):
         token = doc[i]
         if token.like_num and token.ent_type_ not in ("DATE", "TIME", "ORDINAL", "PERCENT", "MONEY"):
             j = i + 1
             while j < len(doc) and (
-                doc[j].like_num or (doc[j].text == "-" and j + 1 < len(doc) and doc[j + 1].like_num)
+                doc[j].like_num
+                or doc[j].lower_ == "dozen"  # "two dozen"
+                or (
+                    doc[j].text == "-"
+                    and j + 1 < len(doc)
+                    and doc[j + 1].like_num
+                    and not (doc[j - 1].text[0].isdigit() or doc[j + 1].text[0].isdigit())
+                )
             ):
                 j += 1
             spans.append((i, j))
@@ -158,11 +183,46 @@ def _number_spans(doc) -> list[tuple[int, int]]:
     return spans
 
 
+def _not_a_count(doc, start: int, end: int) -> bool:
+    """Numbers that count nothing: part of a name or an address ("230 Liquors", "66 Cottage St."),
+    a modifier ("284-unit", "three-nation", a phone number "866-845-TIPS"), a counter ("Image 4 of
+    8"), "one or more", "the one thing", a rate ("0.32 per million")."""
+    number, before, after = doc[end - 1], doc[start - 1] if start else None, doc[end] if end < len(doc) else None
+    if number.ent_type_ in _NAME_TYPES or number.text == "911" or (after is not None and after.text == "-"):
+        return True  # a name, the emergency number, "284-unit"
+    if before is not None and before.lower_ in ("to", "-", "–") and start >= 2 and doc[start - 2].like_num:
+        return True  # the top of a range ("12,000 to 15,000 militants"), not a count of its own
+    if any(t.lower_ in ("per", "every") for t in doc[max(0, start - 6) : start]):
+        return True  # a rate: "44.2 per 100,000 people", "for every million juveniles, 38 were murdered"
+    if after is not None and after.lower_ in ("of", "or") and end + 1 < len(doc):
+        following = doc[end + 1]
+        if following.like_num or (after.lower_ == "or" and following.lower_ in ("more", "so", "less")):
+            return True
+    if before is not None and before.lower_ == "of" and start >= 2 and doc[start - 2].like_num:
+        return True
+    if number.lower_ == "one" and before is not None and before.lower_ in _ONE_AS_ONLY:
+        return True
+    return any(t.lower_ == "per" for t in doc[end : end + 4])
+
+
+def _shouted(text: str) -> bool:
+    """A sentence in capitals (a broadcast transcript) or a headline in title case ("2 Killed, 2
+    Hurt in Shooting"): spaCy's parse of either is not to be trusted."""
+    letters = [c for c in text if c.isalpha()]
+    words = [w for w in re.findall(r"[A-Za-z]+", text) if len(w) > 3]
+    capitalised = sum(w[0].isupper() for w in words)
+    headline = len(words) >= 3 and capitalised > 0.6 * len(words) and not re.search(r"[.!?][\"”’']?$", text)
+    return headline or (len(letters) > 10 and sum(c.isupper() for c in letters) > 0.8 * len(letters))
+
+
 def _counted_noun(number, vague: bool):
     """The noun a number counts: "62 people" -> people, "dozens of civilians" -> civilians."""
     if number.dep_ in ("nummod", "quantmod", "compound") and number.head.pos_ in ("NOUN", "PROPN"):
-        # "Kurdistan 24", "Route 66": a name with a number, not a count
-        return number.head if number.head.i > number.i else None
+        # "Kurdistan 24", "Route 66", "66 Cottage St.": a name with a number, not a count; a plural
+        # name ("seven Concordes", "three Americans") is counted
+        if number.head.i < number.i or number.head.tag_ == "NNP":
+            return None
+        return number.head
     if not vague and number.lower_ not in _SCALES:
         return None  # "two of the victims" is a part, handled by _is_part
     for child in number.children:
@@ -215,6 +275,56 @@ def _predicate_class(verb, noun) -> str:
     return _PREDICATE_CLASS.get(lemma, lemma)
 
 
+def _shown_predicate(verb, head, after: int) -> str:
+    """The words that say what happened to what is counted, as a figure shows them ("people
+    killed", "civilians handed over"), or "" when the verb found is not about it (it belongs to
+    another subject: "the state owns three million properties", "there are 1,708 radio
+    stations", "blasts in four buildings that killed 300"). ``head`` is the counted noun, or the
+    number when it stands alone or heads the noun ("dozens of civilians"); words before token
+    ``after`` are already shown as part of what is counted ("11 wounded militants")."""
+    if verb is None or (verb.i < after and verb.dep_ == "amod"):
+        return ""
+    # spaCy makes a new Token object on every access: tokens are compared by position
+    while head.dep_ == "conj" and head.head.i != head.i:
+        head = head.head  # "killing 12 soldiers and one civilian": the civilian is killed too
+    lemma = verb.lemma_.lower()
+    if head.head.i != verb.i and verb.head.i != head.i:
+        return ""  # the verb governs something else
+    if verb.head.i == head.i and verb.dep_ in ("acl", "amod"):
+        return _with_particle(verb)  # "three people injured", "three wounded people"
+    passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+    if verb.head.i == head.i and verb.dep_ == "relcl":
+        # "two victims who died", "people who were shot"; not "buildings that killed"
+        return _with_particle(verb) if passive or lemma in _UNDERGONE else ""
+    if lemma in ("be", "remain") or (lemma == "leave" and head.dep_ == "dobj"):
+        # "one person is dead", "leaving two people wounded"
+        outcome = [t for t in (*verb.children, *head.children) if t.dep_ in ("acomp", "oprd", "amod", "xcomp")]
+        return outcome[0].text if outcome and outcome[0].i > head.i else ""
+    if head.dep_ in ("nsubj", "nsubjpass"):
+        # "200,000 people are thought to have fled": what they did is the verb reported
+        reported = [c for c in verb.children if c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX")]
+        if lemma in _REPORTING and reported:
+            verb = next((c for c in reported[0].children if c.dep_ in ("xcomp", "ccomp")), reported[0])
+        if head.dep_ == "nsubj" and not passive and lemma in _PREDICATE_CLASS and lemma not in _UNDERGONE:
+            return ""  # "two brothers killed 12 people": what they did, not what was done to them
+        return _with_particle(verb)  # "two people died", "four were wounded"
+    if head.dep_ == "dobj" and lemma in _PREDICATE_CLASS:
+        return _PREDICATE_CLASS[lemma]  # "killing 12 soldiers": 12 soldiers killed
+    return ""
+
+
+# Verbs whose subject is the one it happens to: "people who fled", "two men died".
+_UNDERGONE = frozenset("die perish flee escape leave survive".split())
+# Verbs that report what others think of the counted: the fact is in their complement.
+_REPORTING = frozenset("think believe say report expect fear know estimate presume seem appear".split())
+
+
+def _with_particle(verb) -> str:
+    """A verb with its particle: "handed over", "taken out"."""
+    particles = [c.text for c in verb.children if c.dep_ == "prt"]
+    return " ".join([verb.text, *particles])
+
+
 def _predicate(node):
     """The verb (or participle) saying what happened to what is counted, as (word, lemma)."""
     for child in node.children:
@@ -222,7 +332,7 @@ def _predicate(node):
             return child
     current = node
     for _ in range(4):
-        if current.dep_ in ("ROOT",) or current.head is current:
+        if current.dep_ in ("ROOT",) or current.head.i == current.i:
             break
         current = current.head
         if current.pos_ in ("VERB", "AUX") or current.lemma_.lower() in _PREDICATE_CLASS:
@@ -299,11 +409,13 @@ def sentence_claims(doc, article: Article, tolerance: float) -> list[Claim]:
             places=places,
         )
 
-    for start, end in _number_spans(doc):
+    if _shouted(sentence):
+        return []
+    for start, end in number_spans(doc):
         span = doc[start:end]
         number = span[-1]
-        if any(t.text == "-" for t in doc[end : end + 1]) and doc[end + 1 : end + 2].text.lower().startswith("year"):
-            continue  # "20-year-old": an age, handled below
+        if _not_a_count(doc, start, end):
+            continue  # "20-year-old" too: an age, read below
         written_number = span.text.lower()
         few = _FEW_BEFORE.search(doc[:start].text + " ")
         if few and written_number in ("hundred", "thousand", "dozen"):
@@ -314,8 +426,8 @@ def sentence_claims(doc, article: Article, tolerance: float) -> list[Claim]:
         if value is None:
             continue
         noun = _counted_noun(number, vague)
-        if noun is not None and noun.lemma_.lower() in _NOT_COUNTED:
-            continue
+        if noun is not None and (noun.lemma_.lower() in _NOT_COUNTED or noun.ent_type_ in _NAME_TYPES - {"NORP"}):
+            continue  # a measure, or a name ("96 Main Street"); "62 Kurds" is counted
         head = noun if noun is not None else number
         verb = _predicate(head)
         predicate = _predicate_class(verb, noun) if verb is not None else ""
@@ -327,12 +439,14 @@ def sentence_claims(doc, article: Article, tolerance: float) -> list[Claim]:
             first = end + 1 if end < len(doc) and doc[end].lower_ == "of" else end  # "dozens of civilians"
             noun_word = doc[first : noun.i + 1].text if noun.i >= first else noun.text
             noun_class = _NOUN_CLASS.get(noun.lemma_.lower(), noun.lemma_.lower())
-        elif predicate in _CASUALTY:
-            noun_word, noun_class = "people", "people"  # "four were wounded"
+        elif predicate in _CASUALTY and number.dep_ in ("nsubj", "nsubjpass", "conj"):
+            noun_word, noun_class = "people", "people"  # "four were wounded", "10 were dead and seven wounded"
         else:
             continue  # a bare number whose meaning the sentence does not say
         qualifier = "vague" if vague else _qualifier(doc, start)
-        counts = noun_word if noun_word == "death toll" else f"{noun_word} {verb.text if verb is not None else ''}"
+        subject = number if noun is not None and noun.head.head.i == number.i else head  # "dozens of civilians"
+        shown = _shown_predicate(verb, subject, (noun.i if noun is not None else number.i) + 1)
+        counts = noun_word if noun_word == "death toll" else f"{noun_word} {shown}"
 
         written_start = start
         match = _QUALIFIER_BEFORE.search(doc[:start].text + " ")

@@ -6,7 +6,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from ..model import Disagreement, EntityGroup, Event, Figure
+from ..model import Disagreement, EntityGroup, Event, Figure, TimelineEntry
+from .analysis import ArticleFacts
+from .figures import Claim
 
 
 def entity_as_dict(group: EntityGroup) -> dict[str, Any]:
@@ -84,4 +86,67 @@ def facts_from_json(text: str) -> tuple[list[EntityGroup], list[Figure], list[Di
         [entity_from_dict(g) for g in record.get("entities", [])],
         [figure_from_dict(f) for f in record.get("figures", [])],
         disagreements,
+    )
+
+
+def _claim_as_dict(claim: Claim) -> dict[str, Any]:
+    return {
+        "figure": figure_as_dict(claim.figure),
+        "low": claim.low,
+        "high": claim.high,
+        "vague": claim.vague,
+        "partial": claim.partial,
+        "context": sorted(claim.context),
+        "dates": sorted(claim.dates),
+        "places": sorted(claim.places),
+    }
+
+
+def _claim_from_dict(record: dict[str, Any]) -> Claim:
+    return Claim(
+        figure=figure_from_dict(record["figure"]),
+        low=float(record["low"]),
+        high=float(record["high"]),
+        vague=bool(record["vague"]),
+        partial=bool(record["partial"]),
+        context=frozenset(record["context"]),
+        dates=frozenset(record["dates"]),
+        places=frozenset(record["places"]),
+    )
+
+
+def article_facts_to_json(found: ArticleFacts) -> str:
+    """An article's analysis as one JSON text (for the store). Unbounded figures ("at least 15")
+    keep an infinite upper bound, which Python's json writes as ``Infinity``."""
+    return json.dumps(
+        {
+            "mentions": found.mentions,
+            "acronyms": found.acronyms,
+            "claims": [_claim_as_dict(c) for c in found.claims],
+            "dates": [
+                {"date": d.date.isoformat(), "text": d.text, "resolution": d.resolution, "article_id": d.article_id}
+                for d in found.dates
+            ],
+        },
+        ensure_ascii=False,
+    )
+
+
+def article_facts_from_json(article_id: str, text: str) -> ArticleFacts:
+    """The inverse of ``article_facts_to_json``."""
+    record = json.loads(text)
+    return ArticleFacts(
+        article_id=article_id,
+        mentions=tuple((name, label) for name, label in record["mentions"]),
+        acronyms=tuple((acronym, expansion) for acronym, expansion in record["acronyms"]),
+        claims=tuple(_claim_from_dict(c) for c in record["claims"]),
+        dates=tuple(
+            TimelineEntry(
+                date=datetime.fromisoformat(d["date"]),
+                text=d["text"],
+                article_id=d["article_id"],
+                resolution=d["resolution"],
+            )
+            for d in record["dates"]
+        ),
     )
