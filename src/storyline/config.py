@@ -371,6 +371,39 @@ class ServeSettings:
     """Origins allowed to call the API from a browser; none by default (same-origin only)."""
     private: bool = False
     """True makes reads need an API key too; by default only writes do."""
+    workers: int = 1
+    """Server processes (uvicorn's own); they share the store, and one of them at a time runs
+    the ingest jobs (``lease_seconds``). One per core: each answers reads on its own."""
+    cache_entries: int = 512
+    """Answers to reads kept per server process, keyed by URL and the store's change counter:
+    any write to the store makes them stale at once. 0 turns the cache off."""
+    outlet_choices: int = 100
+    """Outlets offered in the event list's filter (the most prolific); the 100k benchmark store
+    holds thousands, and every page would carry them all."""
+    lease_seconds: float = 30.0
+    """How long the ingest lease of a server process lasts unless renewed (every third of it):
+    if the process holding it dies, another takes the jobs over after at most this long."""
+    job_poll_seconds: float = 1.0
+    """How often the lease holder looks for jobs queued through another server process."""
+    job_batch: int = 50
+    """Queued jobs an ingest run takes together: their articles are stored job by job, and the
+    events rebuilt once for all of them (a rebuild reads the whole store)."""
+    job_priority: int = 10
+    """Nice value of the process that runs ingest jobs: on a busy machine the reads come first."""
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Full-text search of events (``storyline.search``, ``storyline.listing``)."""
+
+    max_matches: int = 2000
+    """Matching documents a search reads per index, newest first, and scores. Scoring every
+    match of a common word ("shooting" is in 40,000 of the 100k benchmark store's articles) took
+    160 ms in SQLite; the newest 2,000 take under 10 ms. When more match, the results say so
+    (``complete`` false) and more words or dates narrow them."""
+    min_prefix_chars: int = 3
+    """Letters a word needs before a trailing ``*`` makes it a prefix: "a*" would read the
+    postings of every word that starts with "a"."""
 
 
 @dataclass(frozen=True)
@@ -422,6 +455,7 @@ class Settings:
     summary: SummarySettings = field(default_factory=SummarySettings)
     facts: FactsSettings = field(default_factory=FactsSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
     scale: ScaleSettings = field(default_factory=ScaleSettings)
 
     @classmethod
