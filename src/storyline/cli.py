@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -34,6 +35,7 @@ from .evaluate.summarization import format_table as format_summary_table
 from .extract import extract
 from .fetch import Fetcher, is_url
 from .ingest import read_document
+from .listing import ORDERS, ListQuery
 from .model import Article, IngestReport, Sentence
 from .pipeline import cluster_articles, ingest_paths, summarize_articles, watch_feeds
 from .render import event_as_dict, event_as_markdown, event_as_text, sentence_as_dict
@@ -210,23 +212,75 @@ def _feed_list(path: Path) -> list[str]:
     return [line for line in lines if line]
 
 
+def list_options(command: Callable) -> Callable:
+    """The filters, order and limit of every command that lists (``events``; ``stories`` too)."""
+    day = click.DateTime(formats=["%Y-%m-%d"])
+    for option in reversed(
+        [
+            click.option("--q", "q", default="", help="Words that must all appear (word* for a prefix)."),
+            click.option("--since", type=day, default=None, help="First day (YYYY-MM-DD), inclusive."),
+            click.option("--until", type=day, default=None, help="Last day (YYYY-MM-DD), inclusive."),
+            click.option("--outlet", default="", help="Only what this outlet covered."),
+            click.option(
+                "--sort",
+                type=click.Choice(ORDERS),
+                default=None,
+                help="Order  [default: relevance with --q, else recent]",
+            ),
+            click.option(
+                "--limit", type=click.IntRange(min=0), default=20, show_default=True, help="How many; 0 for all."
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _list_query(
+    q: str, since: datetime | None, until: datetime | None, outlet: str, sort: str | None, limit: int
+) -> ListQuery:
+    return ListQuery.of_days(
+        text=q,
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+        source=outlet,
+        order=sort or "",
+        limit=limit,
+    )
+
+
 @main.command()
 @db_option
+@list_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
-def events(db: str, fmt: str) -> None:
-    """Show the events in the store with headline, cited summary, sources and dates."""
+def events(
+    db: str,
+    q: str,
+    since: datetime | None,
+    until: datetime | None,
+    outlet: str,
+    sort: str | None,
+    limit: int,
+    fmt: str,
+) -> None:
+    """Show events with headline, cited summary, sources and dates: the newest 20 by default.
+
+    They are printed as they are read, a few at a time, however many are asked for.
+    """
+    query = _list_query(q, since, until, outlet, sort, limit)
     with Store(Settings.from_env(db).db) as store:
-        _print_events(store, fmt)
+        _print_events(store, fmt, query)
+        found = store.find_events(replace(query, limit=1))
+    if limit and found.total > limit:
+        _warn(f"{limit} of {found.total}{'' if found.complete else '+'} events; --limit 0 shows them all")
 
 
-def _print_events(store: Store, fmt: str) -> None:
-    stored = store.events()
-    if fmt == "json":
-        for event in stored:
-            click.echo(json.dumps(event_as_dict(event), ensure_ascii=False))
-    else:
-        render = event_as_markdown if fmt == "markdown" else event_as_text
-        click.echo("\n\n".join(render(event) for event in stored))
+def _print_events(store: Store, fmt: str, query: ListQuery) -> None:
+    render = {"json": lambda e: json.dumps(event_as_dict(e), ensure_ascii=False), "markdown": event_as_markdown}
+    for n, event in enumerate(store.iter_events(query)):
+        if n and fmt != "json":
+            click.echo()
+        click.echo(render.get(fmt, event_as_text)(event))
 
 
 @main.command()
@@ -377,25 +431,54 @@ def evaluate_clustering_command(dataset: str, data: Path, limit: int | None) -> 
 @db_option
 @click.option("--host", default=ServeSettings.host, show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=ServeSettings.port, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=ServeSettings.workers,
+    show_default=True,
+    help="Server processes; one per core. They share the store, and one at a time runs ingest jobs.",
+)
+@click.option(
+    "--cache",
+    type=click.IntRange(min=0),
+    default=ServeSettings.cache_entries,
+    show_default=True,
+    help="Answers to reads kept per process until the store changes; 0: none.",
+)
 @click.option("--cors-origin", "cors_origins", multiple=True, help="Allow browser calls from this origin (repeatable).")
 @click.option("--private", is_flag=True, help="Reads need an API key too (by default only writes do).")
 @click.option("--allow-private", is_flag=True, help="Let POSTed URLs reach loopback and private addresses.")
-def serve(db: str, host: str, port: int, cors_origins: tuple[str, ...], private: bool, allow_private: bool) -> None:
+def serve(
+    db: str,
+    host: str,
+    port: int,
+    workers: int,
+    cache: int,
+    cors_origins: tuple[str, ...],
+    private: bool,
+    allow_private: bool,
+) -> None:
     """Serve the HTTP API and web pages; writes need a key from `storyline keys create`."""
     # Imported here: FastAPI and uvicorn cost every other command half a second of start-up.
     import uvicorn
 
-    from .api import create_app
+    from .api import SERVE_ENV, serving_settings
 
-    settings = Settings.from_env(db)
-    settings = replace(
-        settings,
-        serve=replace(settings.serve, host=host, port=port, cors_origins=cors_origins, private=private),
-        fetch=replace(settings.fetch, allow_private=allow_private or settings.fetch.allow_private),
-    )
-    app = create_app(settings)
+    options = {
+        "db": Settings.from_env(db).db,
+        "host": host,
+        "port": port,
+        "cors_origins": list(cors_origins),
+        "private": private,
+        "allow_private": allow_private,
+        "workers": workers,
+        "cache": cache,
+    }
+    settings = serving_settings(**options)
+    Store(settings.db, settings.search).close()  # migrated once, before the server processes open it
+    os.environ[SERVE_ENV] = json.dumps(options)
     click.echo(f"storyline: serving {settings.db} at http://{host}:{port}/ (API docs at /docs)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run("storyline.api:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="info")
 
 
 @main.group()
@@ -426,7 +509,7 @@ def demo(db: str | None) -> None:
         with Store(settings.db) as store:
             report = ingest_paths(sorted(examples.glob("*.txt")), store, settings, on_failure=_warn)
             click.echo(f"Ingested the bundled examples: {_tally(report)}\n")
-            _print_events(store, "text")
+            _print_events(store, "text", ListQuery(limit=0))
 
 
 def run() -> None:
