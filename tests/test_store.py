@@ -166,6 +166,7 @@ def _ids(store: Store, **query) -> list[str]:
 def test_events_are_listed_newest_or_most_covered_first(three_events):
     assert _ids(three_events) == ["bridge", "vote", "flood"]
     assert _ids(three_events, order="coverage")[0] == "flood"
+    assert _ids(three_events, order="relevance") == ["bridge", "vote", "flood"]  # nothing to match: recent
 
 
 def test_event_search_needs_every_word_in_one_document(three_events):

@@ -39,13 +39,17 @@ class ListQuery:
     """Only rows this outlet covered."""
     order: str = ""
     """``relevance`` (best match first; the default with ``text``), ``recent`` (latest article
-    first; the default without), or ``coverage`` (most articles first)."""
+    first; the default without, and what ``relevance`` means without ``text``), or ``coverage``
+    (most articles first)."""
     limit: int = 20
     offset: int = 0
 
     @property
     def sort(self) -> str:
-        return self.order or ("relevance" if self.text.strip() else "recent")
+        searching = bool(self.text.strip())
+        if self.order in ("", "relevance"):
+            return "relevance" if searching else "recent"
+        return self.order
 
     @classmethod
     def of_days(cls, since: date | None = None, until: date | None = None, **fields: Any) -> ListQuery:
