@@ -312,7 +312,7 @@ def test_a_rebuild_that_fails_between_slices_leaves_a_consistent_store(db, monke
         store.add_document(RawDocument(origin="x", kind="jsonl", data=b"x"), articles)
         store.replace_events(before)
         written = []
-        original = store_module._insert_event
+        original = store_module.insert_event
 
         def fail_on_second(conn, ev, seq, digest):
             if written:
@@ -320,13 +320,13 @@ def test_a_rebuild_that_fails_between_slices_leaves_a_consistent_store(db, monke
             written.append(ev.id)
             original(conn, ev, seq, digest)
 
-        monkeypatch.setattr("storyline.store._insert_event", fail_on_second)
+        monkeypatch.setattr("storyline.store.insert_event", fail_on_second)
         with pytest.raises(RuntimeError):
             store.replace_events(after)
         members = _membership(store)  # the first slice landed, the second did not
         assert members == {"ea1": {"a1", "a2"}, "ea3": {"a3"}, "ea4": {"a4"}}
         assert store.counts()["events"] == 3  # every event whole, no article in two
-        monkeypatch.setattr("storyline.store._insert_event", original)
+        monkeypatch.setattr("storyline.store.insert_event", original)
         store.replace_events(after)  # the next rebuild completes the swap
         assert _membership(store) == {"ea1": {"a1", "a2"}, "ea3": {"a3", "a4"}}
 

@@ -448,9 +448,17 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             **nearby,
         }
 
+    outlets_at: dict[int, list[tuple[str, int]]] = {}  # by the store's change count: one entry
+
     def _outlet_choices(chosen: str) -> list[tuple[str, int]]:
-        """The most prolific outlets for the filter, and the chosen one even when it is not among them."""
-        choices = store.outlets(limit=serve.outlet_choices)
+        """The most prolific outlets for the filter, and the chosen one even when it is not among
+        them. Counted once per change of the store: every page of the list shows them."""
+        changes = store.change_count()
+        if (counted := outlets_at.get(changes)) is None:
+            counted = store.outlets(limit=serve.outlet_choices)
+            outlets_at.clear()
+            outlets_at[changes] = counted
+        choices = list(counted)
         if chosen and chosen not in {name for name, _ in choices}:
             choices.append((chosen, store.outlet_events(chosen)))
         return choices

@@ -71,8 +71,10 @@ class JobRunner:
         serve = self.settings.serve
         while not self._stopping.is_set():
             try:
-                if self._renew_lease() and (jobs := self.store.unfinished_jobs(limit=serve.job_batch)):
-                    self._run_jobs(jobs)
+                if self._renew_lease() and self.store.unfinished_jobs(limit=1):
+                    if self._stopping.wait(serve.job_gather_seconds):  # more may come: run them together
+                        break
+                    self._run_jobs(self.store.unfinished_jobs(limit=serve.job_batch))
                     continue
             except Exception:  # the runner must outlive any one failure (a store briefly unreachable)
                 log.exception("job runner: could not look for jobs")

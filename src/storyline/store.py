@@ -9,9 +9,7 @@ it was before the write or after it, never between.
 from __future__ import annotations
 
 import base64
-import hashlib
 import itertools
-import json
 import re
 import time
 import zlib
@@ -27,12 +25,24 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from .config import SearchSettings
 from .dedup import content_hash
 from .errors import StoreError
-from .facts.records import facts_from_json, facts_to_json
-from .listing import Listing, ListPage, ListQuery, SearchSource, find_ids, find_page
-from .listing import from_iso as _from_iso
+from .listing import ListPage, ListQuery, find_ids, find_page
 from .listing import to_iso as _iso
-from .model import Article, Event, RawDocument, Sentence, TimelineEntry
-from .search import fts5_schema, tsvector
+from .model import Article, Event, RawDocument
+from .rows import (
+    ARTICLE_COLUMNS,
+    EVENT_ORDERS,
+    EVENTS,
+    article_from_row,
+    count_change,
+    delete_events,
+    digest,
+    fill_list_rows,
+    fill_search_vectors,
+    insert_event,
+    load_events,
+    search_vector,
+)
+from .search import fts5_schema
 
 # A migration is a list of steps: SQL for every database, SQL by dialect ({"sqlite": ...}; a
 # dialect not named skips the step), or a function of the open connection for what SQL alone
@@ -159,7 +169,7 @@ MIGRATIONS: list[list[Step]] = [
             source TEXT NOT NULL,
             event_id TEXT NOT NULL REFERENCES events(id),
             PRIMARY KEY (source, event_id))""",
-        lambda conn: _fill_list_rows(conn),
+        fill_list_rows,
         {
             "sqlite": "CREATE UNIQUE INDEX events_seq ON events (seq)",
             "postgresql": "CREATE INDEX events_seq ON events (seq)",
@@ -189,7 +199,7 @@ MIGRATIONS: list[list[Step]] = [
         *({"sqlite": sql} for sql in fts5_schema("events_search", "events", "seq", ("headline", "summary_text"))),
         {"postgresql": "ALTER TABLE articles ADD COLUMN search tsvector"},
         {"postgresql": "ALTER TABLE events ADD COLUMN search tsvector"},
-        lambda conn: _fill_search_vectors(conn),
+        fill_search_vectors,
         {"postgresql": "CREATE INDEX articles_search ON articles USING GIN (search)"},
         {"postgresql": "CREATE INDEX events_search ON events USING GIN (search)"},
     ],
@@ -199,8 +209,6 @@ _VECTOR_ROWS = 5_000  # article vectors encoded and written per statement
 # Events written per transaction: 500 of the 100k benchmark store's take about a second, so
 # readers see a rebuild land slice by slice and a POSTed job waits for the write lock no longer.
 _EVENT_SLICE = 500
-_EVENT_TABLES = ("event_facts", "timeline_entries", "summary_sentences", "event_articles", "event_outlets", "events")
-_ARTICLE_ROWS = 1_000  # articles read per statement when a migration fills their search vectors
 
 
 def database_url(db: str) -> str:
@@ -349,7 +357,7 @@ class Store:
                 )
             order = conn.execute(text("SELECT COALESCE(MAX(ingest_order), 0) FROM articles")).scalar_one()
             # SQLite's FTS5 index is kept in step by a trigger; PostgreSQL's vector is written here.
-            search = _search_vector(conn)
+            search = search_vector(conn)
             for article in map(_storable, articles):
                 digest = content_hash(article.text)
                 if conn.execute(
@@ -380,16 +388,16 @@ class Store:
                     },
                 )
             if new:
-                _count_change(conn)
+                count_change(conn)
         return new, len(articles) - new
 
     def articles(self) -> list[Article]:
         """Every stored article in time order (undated ones first, then by arrival)."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                text(f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY COALESCE(published, ''), ingest_order")
+                text(f"SELECT {ARTICLE_COLUMNS} FROM articles ORDER BY COALESCE(published, ''), ingest_order")
             )
-            return [_article(row) for row in rows]
+            return [article_from_row(row) for row in rows]
 
     def article_vectors(self, model: str) -> dict[str, np.ndarray]:
         """Every stored vector made by ``model``, by article id."""
@@ -434,7 +442,7 @@ class Store:
         events = list(events)
         with self.engine.connect() as conn:
             stored = dict(conn.execute(text("SELECT id, digest FROM events")).all())
-        digests = {ev.id: _digest(ev) for ev in events}
+        digests = {ev.id: digest(ev) for ev in events}
         changed = [ev for ev in events if stored.get(ev.id) != digests[ev.id]]
         gone = sorted(set(stored) - set(digests))
         for start in range(0, len(changed), _EVENT_SLICE):
@@ -447,27 +455,27 @@ class Store:
                     ),
                     {"ids": members or [""]},
                 ).scalars()
-                _delete_events(conn, {ev.id for ev in part} | set(overlapping))
+                delete_events(conn, {ev.id for ev in part} | set(overlapping))
                 seq = conn.execute(text("SELECT COALESCE(MAX(seq), 0) FROM events")).scalar_one()
                 for n, ev in enumerate(part, start=seq + 1):
-                    _insert_event(conn, ev, n, digests[ev.id])
-                _count_change(conn)
+                    insert_event(conn, ev, n, digests[ev.id])
+                count_change(conn)
         for start in range(0, len(gone), _EVENT_SLICE):
             with self._writes.begin() as conn:
-                _delete_events(conn, set(gone[start : start + _EVENT_SLICE]))
-                _count_change(conn)
+                delete_events(conn, set(gone[start : start + _EVENT_SLICE]))
+                count_change(conn)
 
     def events(self) -> list[Event]:
         """Every stored event, most covered first, then most recent."""
         with self.engine.connect() as conn:
-            return _load_events(conn, "1 = 1", {}, order=_EVENT_ORDERS["coverage"])
+            return load_events(conn, "1 = 1", {}, order=EVENT_ORDERS["coverage"])
 
     def events_made_with(self, made_with: str, articles: Mapping[str, Article]) -> list[Event]:
         """The stored events described under fingerprint ``made_with`` (``Event.made_with``), made
         from the caller's ``articles`` (by id) instead of reading the articles' text again; an
         event with an article missing from ``articles`` is left out."""
         with self.engine.connect() as conn:
-            return _load_events(conn, "e.made_with = :m", {"m": made_with}, articles=articles)
+            return load_events(conn, "e.made_with = :m", {"m": made_with}, articles=articles)
 
     # -- reading for the API and web pages ------------------------------------------------
 
@@ -475,7 +483,7 @@ class Store:
         """One event, read by its key from each table; ``texts=False`` leaves its articles'
         texts out (an event page shows their titles; a big event's texts run to megabytes)."""
         with self.engine.connect() as conn:
-            found = _load_events(conn, "e.id = :id", {"id": event_id}, texts=texts)
+            found = load_events(conn, "e.id = :id", {"id": event_id}, texts=texts)
         return found[0] if found else None
 
     def find_events(self, query: ListQuery) -> ListPage:
@@ -491,7 +499,7 @@ class Store:
         for start in range(0, len(ids), chunk):
             part = {f"id{n}": event_id for n, event_id in enumerate(ids[start : start + chunk])}
             with self.engine.connect() as conn:
-                loaded = {ev.id: ev for ev in _load_events(conn, f"e.id IN ({', '.join(':' + k for k in part)})", part)}
+                loaded = {ev.id: ev for ev in load_events(conn, f"e.id IN ({', '.join(':' + k for k in part)})", part)}
             yield from (loaded[i] for i in part.values() if i in loaded)
 
     def change_count(self) -> int:
@@ -503,9 +511,9 @@ class Store:
     def article(self, article_id: str) -> Article | None:
         with self.engine.connect() as conn:
             row = conn.execute(
-                text(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = :id"), {"id": article_id}
+                text(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = :id"), {"id": article_id}
             ).first()
-        return _article(row) if row else None
+        return article_from_row(row) if row else None
 
     def events_of_article(self, article_id: str) -> list[tuple[str, str]]:
         """(id, headline) of the events an article belongs to."""
@@ -686,300 +694,6 @@ class Job:
 
 
 _JOB_COLUMNS = "id, status, request, result, error, created_at, updated_at"
-_EVENT_ORDERS = {
-    "recent": "COALESCE(e.last_published, '') DESC, e.article_count DESC, e.id",
-    "coverage": "e.article_count DESC, COALESCE(e.last_published, '') DESC, e.id",
-}
-EVENTS = Listing(
-    table="events",
-    outlets="event_outlets",
-    key="event_id",
-    sources=(
-        SearchSource(index="events_search", table="events", rowid="seq", join="", row_id="d.id"),
-        SearchSource(
-            index="articles_search",
-            table="articles",
-            rowid="ingest_order",
-            join="JOIN event_articles m ON m.article_id = d.id",
-            row_id="m.event_id",
-        ),
-    ),
-)
-"""Events as lists show them: a search reads their headlines and summaries, and their articles."""
-_ARTICLE_COLUMNS = "id, text, title, url, source, published, author, language, document_id"
-
-
-def _article(row) -> Article:
-    return Article(
-        id=row.id,
-        text=row.text,
-        title=row.title,
-        url=row.url,
-        source=row.source,
-        published=_from_iso(row.published),
-        author=row.author,
-        language=row.language,
-        document_id=row.document_id,
-    )
-
-
-def _insert_event(conn: Connection, ev: Event, seq: int, digest: str) -> None:
-    """Write ``ev`` with its list row (summary text, outlets) as event number ``seq``."""
-    search = _search_vector(conn)
-    summary_text = _summary_text(ev.summary)
-    conn.execute(
-        text(
-            "INSERT INTO events (id, headline, first_published, last_published, article_count, made_with,"
-            f" summary_text, sources, digest, seq{search.column}) VALUES (:id, :headline, :first, :last, :count,"
-            f" :made_with, :summary_text, :sources, :digest, :seq{search.value})"
-        ),
-        {
-            "id": ev.id,
-            "headline": ev.headline,
-            "first": _iso(ev.first_published),
-            "last": _iso(ev.last_published),
-            "count": len(ev.articles),
-            "made_with": ev.made_with,
-            "summary_text": summary_text,
-            "sources": json.dumps(ev.sources, ensure_ascii=False),
-            "digest": digest,
-            "seq": seq,
-            **search.of(ev.headline, summary_text),
-        },
-    )
-    conn.execute(
-        text("INSERT INTO event_articles (event_id, article_id, copy_of) VALUES (:e, :a, :c)"),
-        [{"e": ev.id, "a": a.id, "c": a.copy_of} for a in ev.articles],
-    )
-    if ev.sources:
-        conn.execute(
-            text("INSERT INTO event_outlets (source, event_id) VALUES (:s, :e)"),
-            [{"s": source, "e": ev.id} for source in ev.sources],
-        )
-    if ev.summary:
-        conn.execute(
-            text(
-                "INSERT INTO summary_sentences (event_id, rank, text, article_id, position) VALUES (:e, :r, :t, :a, :p)"
-            ),
-            [{"e": ev.id, "r": r, "t": s.text, "a": s.article_id, "p": s.position} for r, s in enumerate(ev.summary)],
-        )
-    if ev.timeline:
-        conn.execute(
-            text(
-                "INSERT INTO timeline_entries (event_id, rank, date, text, article_id, resolution)"
-                " VALUES (:e, :r, :d, :t, :a, :res)"
-            ),
-            [
-                {"e": ev.id, "r": r, "d": _iso(t.date), "t": t.text, "a": t.article_id, "res": t.resolution}
-                for r, t in enumerate(ev.timeline)
-            ],
-        )
-    if ev.entities or ev.figures or ev.disagreements:
-        conn.execute(
-            text("INSERT INTO event_facts (event_id, facts) VALUES (:e, :f)"), {"e": ev.id, "f": facts_to_json(ev)}
-        )
-
-
-def _load_events(
-    conn: Connection,
-    where: str,
-    params: dict[str, object],
-    order: str = "e.id",
-    articles: Mapping[str, Article] | None = None,
-    texts: bool = True,
-) -> list[Event]:
-    """The events ``where`` selects (a condition on ``events e``), in ``order``: one query per
-    table whatever their number. Their articles are read from the store (without their texts
-    unless ``texts``), or taken from ``articles`` (by id) when given; an event with an article
-    missing there is left out."""
-    heads = conn.execute(
-        text(f"SELECT e.id, e.headline, e.made_with FROM events e WHERE {where} ORDER BY {order}"), params
-    ).all()
-    if not heads:
-        return []
-    if articles is not None:
-        columns = "ea.article_id AS id"
-    else:
-        columns = ", ".join(f"a.{c}" if texts or c != "text" else "'' AS text" for c in _ARTICLE_COLUMNS.split(", "))
-    members = _by_event(
-        conn.execute(
-            text(
-                f"SELECT ea.event_id, ea.copy_of, {columns} FROM event_articles ea"
-                " JOIN articles a ON a.id = ea.article_id JOIN events e ON e.id = ea.event_id"
-                f" WHERE {where} ORDER BY ea.event_id, COALESCE(a.published, ''), a.ingest_order"
-            ),
-            params,
-        )
-    )
-    sentences = _by_event(
-        conn.execute(
-            text(
-                "SELECT s.event_id, s.text, s.article_id, s.position FROM summary_sentences s"
-                f" JOIN events e ON e.id = s.event_id WHERE {where} ORDER BY s.event_id, s.rank"
-            ),
-            params,
-        )
-    )
-    timelines = _by_event(
-        conn.execute(
-            text(
-                "SELECT t.event_id, t.date, t.text, t.article_id, t.resolution FROM timeline_entries t"
-                f" JOIN events e ON e.id = t.event_id WHERE {where} ORDER BY t.event_id, t.rank"
-            ),
-            params,
-        )
-    )
-    facts = {
-        row.event_id: row.facts
-        for row in conn.execute(
-            text(f"SELECT f.event_id, f.facts FROM event_facts f JOIN events e ON e.id = f.event_id WHERE {where}"),
-            params,
-        )
-    }
-    events = []
-    for head in heads:
-        member_rows = members.get(head.id, [])
-        if articles is not None and any(row.id not in articles for row in member_rows):
-            continue
-        event_articles = [
-            replace(articles[row.id] if articles is not None else _article(row), copy_of=row.copy_of)
-            for row in member_rows
-        ]
-        events.append(_event(head, event_articles, sentences.get(head.id, []), timelines.get(head.id, []), facts))
-    return events
-
-
-def _summary_text(summary: Sequence[Sentence]) -> str:
-    """A summary as its list row keeps it: one sentence a line."""
-    return "\n".join(" ".join(s.text.split()) for s in summary)
-
-
-def _digest(ev: Event) -> str:
-    """What was written of ``ev``: two events with the same digest are stored alike."""
-    written = (
-        ev.id,
-        ev.headline,
-        ev.made_with,
-        [(a.id, a.copy_of) for a in ev.articles],
-        [(s.text, s.article_id, s.position) for s in ev.summary],
-        [(_iso(t.date), t.text, t.article_id, t.resolution) for t in ev.timeline],
-        facts_to_json(ev) if ev.entities or ev.figures or ev.disagreements else "",
-    )
-    return hashlib.sha256(repr(written).encode()).hexdigest()[:32]
-
-
-def _delete_events(conn: Connection, event_ids: set[str]) -> None:
-    if not event_ids:
-        return
-    for table in _EVENT_TABLES:
-        column = "id" if table == "events" else "event_id"
-        conn.execute(
-            text(f"DELETE FROM {table} WHERE {column} IN :ids").bindparams(bindparam("ids", expanding=True)),
-            {"ids": sorted(event_ids)},
-        )
-
-
-def _count_change(conn: Connection) -> None:
-    """Count a write that changes what readers see (``Store.change_count``)."""
-    conn.execute(text("UPDATE counters SET value = value + 1 WHERE name = 'changes'"))
-
-
-@dataclass(frozen=True)
-class _SearchVector:
-    """What an insert adds on PostgreSQL: the row's words as a ``tsvector`` in its ``search``
-    column. SQLite's FTS5 indexes are kept in step by triggers, so there it adds nothing."""
-
-    enabled: bool
-
-    @property
-    def column(self) -> str:
-        return ", search" if self.enabled else ""
-
-    @property
-    def value(self) -> str:
-        return ", CAST(:search AS tsvector)" if self.enabled else ""
-
-    def of(self, *texts: str) -> dict[str, str]:
-        return {"search": tsvector(*texts)} if self.enabled else {}
-
-
-def _search_vector(conn: Connection) -> _SearchVector:
-    return _SearchVector(conn.dialect.name == "postgresql")
-
-
-def _fill_list_rows(conn: Connection) -> None:
-    """Migration 8: the list rows, numbers and outlets of the events stored before them."""
-    summaries = _by_event(conn.execute(text("SELECT event_id, text FROM summary_sentences ORDER BY event_id, rank")))
-    members = _by_event(
-        conn.execute(
-            text(
-                "SELECT ea.event_id, a.source FROM event_articles ea JOIN articles a ON a.id = ea.article_id"
-                " ORDER BY ea.event_id, COALESCE(a.published, ''), a.ingest_order"
-            )
-        )
-    )
-    rows, outlets = [], []
-    for seq, event_id in enumerate(conn.execute(text("SELECT id FROM events ORDER BY id")).scalars(), start=1):
-        sources = list(dict.fromkeys(row.source for row in members.get(event_id, []) if row.source))
-        summary = "\n".join(" ".join(row.text.split()) for row in summaries.get(event_id, []))
-        rows.append(
-            {"id": event_id, "seq": seq, "summary": summary, "sources": json.dumps(sources, ensure_ascii=False)}
-        )
-        outlets += [{"s": source, "e": event_id} for source in sources]
-    if rows:
-        conn.execute(
-            text("UPDATE events SET seq = :seq, summary_text = :summary, sources = :sources WHERE id = :id"), rows
-        )
-    if outlets:
-        conn.execute(text("INSERT INTO event_outlets (source, event_id) VALUES (:s, :e)"), outlets)
-
-
-def _fill_search_vectors(conn: Connection) -> None:
-    """Migration 8 on PostgreSQL: the search vectors of the articles and events stored before them."""
-    if conn.dialect.name != "postgresql":
-        return
-    last = ""
-    while rows := conn.execute(
-        text("SELECT id, title, text FROM articles WHERE id > :last ORDER BY id LIMIT :n"),
-        {"last": last, "n": _ARTICLE_ROWS},
-    ).all():
-        conn.execute(
-            text("UPDATE articles SET search = CAST(:v AS tsvector) WHERE id = :id"),
-            [{"id": row.id, "v": tsvector(row.title, row.text)} for row in rows],
-        )
-        last = rows[-1].id
-    events = conn.execute(text("SELECT id, headline, summary_text FROM events")).all()
-    if events:
-        conn.execute(
-            text("UPDATE events SET search = CAST(:v AS tsvector) WHERE id = :id"),
-            [{"id": row.id, "v": tsvector(row.headline, row.summary_text)} for row in events],
-        )
-
-
-def _by_event(rows: Iterable) -> dict[str, list]:
-    grouped: dict[str, list] = {}
-    for row in rows:
-        grouped.setdefault(row.event_id, []).append(row)
-    return grouped
-
-
-def _event(head, articles: list[Article], sentence_rows: list, timeline_rows: list, facts: dict[str, str]) -> Event:
-    by_id = {a.id: a for a in articles}
-    entities, figures, disagreements = facts_from_json(facts[head.id]) if head.id in facts else ([], [], [])
-    return Event(
-        id=head.id,
-        articles=articles,
-        headline=head.headline,
-        summary=[Sentence.cited(row.text, by_id[row.article_id], row.position) for row in sentence_rows],
-        timeline=[
-            TimelineEntry(date=_from_iso(row.date), text=row.text, article_id=row.article_id, resolution=row.resolution)
-            for row in timeline_rows
-        ],
-        entities=entities,
-        figures=figures,
-        disagreements=disagreements,
-        made_with=head.made_with,
-    )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
