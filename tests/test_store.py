@@ -187,6 +187,10 @@ def test_events_filtered_by_dates_and_outlet(three_events):
     assert _ids(three_events, until=day(3)) == ["flood"]  # until is exclusive: articles before the 3rd
     assert _ids(three_events, since=day(3), until=day(6)) == ["vote", "flood"]
     assert _ids(three_events, source="Wire") == ["bridge", "flood"]
+    assert _ids(three_events, source="Wire", order="coverage") == ["flood", "bridge"]
+    assert _ids(three_events, source="Wire", since=day(4)) == ["bridge"]
+    assert _ids(three_events, source="Wire", until=day(4)) == ["flood"]
+    assert three_events.find_events(ListQuery(source="Wire", limit=1)).total == 2
     assert _ids(three_events, source="Nobody") == []
 
 

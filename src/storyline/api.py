@@ -2,8 +2,10 @@
 
 Every read has one URL for people and programs: a browser (``Accept: text/html``) gets a page,
 anything else gets JSON, and ``?format=json`` or ``?format=html`` decides explicitly (datasette's
-"every page has a JSON twin"). Writes go to a background worker that runs the same pipeline as
-``storyline ingest``; the request returns at once with a job to poll.
+"every page has a JSON twin"). Writes are queued as jobs that one server process at a time
+runs through the same pipeline as ``storyline ingest`` (jobs.py); the request returns at once
+with a job to poll. Reads come from list rows and indexes (listing.py) and are kept per process
+until the store changes (``ReadCache``); docs/serve.md says how and what was measured.
 """
 
 import json
@@ -110,7 +112,7 @@ class EventPage(BaseModel):
     items: list[EventBrief]
     total: int
     complete: bool = Field(
-        description="False when a search stopped at the matches it reads (the newest 2,000 per index):"
+        description="False when a search stopped at the matches it reads (the newest 1,000 per index):"
         " more events may match; more words or dates narrow it."
     )
     limit: int
@@ -307,15 +309,15 @@ class ReadCache:
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     """The FastAPI application over ``settings.db`` (or an open ``store``), with its job runner."""
     store = store or Store(settings.db, settings.search)
-    worker = JobRunner(store, settings)
+    runner = JobRunner(store, settings)
     serve = settings.serve
     templates = _templates()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        worker.start()
+        runner.start()
         yield
-        worker.stop()
+        runner.stop()
         store.close()
 
     app = FastAPI(
@@ -324,7 +326,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         summary="News articles from many outlets in, events with cited multi-source summaries out.",
         lifespan=lifespan,
     )
-    app.state.store, app.state.worker = store, worker
+    app.state.store, app.state.runner = store, runner
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders)
     if serve.cache_entries and not serve.private:
@@ -517,7 +519,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         for url in submission.urls:
             if not is_url(url):
                 raise HTTPException(422, f"{url!r}: only http and https URLs can be fetched")
-        job = worker.submit(submission.model_dump(exclude_defaults=True))
+        job = runner.submit(submission.model_dump(exclude_defaults=True))
         log.info("job %s queued by key %r: %d items", job.id, key, count)
         answer = _job_dict(job)
         return JSONResponse(jsonable_encoder(answer), status_code=202, headers={"Location": answer["url"]})

@@ -399,11 +399,12 @@ class ServeSettings:
 class SearchSettings:
     """Full-text search of events (``storyline.search``, ``storyline.listing``)."""
 
-    max_matches: int = 2000
-    """Matching documents a search reads per index, newest first, and scores. Scoring every
-    match of a common word ("shooting" is in 40,000 of the 100k benchmark store's articles) took
-    160 ms in SQLite; the newest 2,000 take under 10 ms. When more match, the results say so
-    (``complete`` false) and more words or dates narrow them."""
+    max_matches: int = 1000
+    """Matching documents a search reads per index (articles; events' headlines and summaries),
+    newest first, and scores. In the 100k benchmark store "shooting" is in 37,933 articles:
+    ranking them all took 106 ms in SQLite (bm25 costs about 5 us a row), the newest 1,000 of
+    each index with their events 12 ms (load average 5 on 2 cores). When more match, the
+    results say so (``complete`` false) and more words or dates narrow them."""
     min_prefix_chars: int = 3
     """Letters a word needs before a trailing ``*`` makes it a prefix: "a*" would read the
     postings of every word that starts with "a"."""

@@ -9,9 +9,10 @@ queues its job in the store, where the holder finds it.
 
 The jobs run in a child process at a lower CPU priority, never in a server thread: the pipeline
 is CPU-bound Python, and in the server's own interpreter it would hold the lock every request
-needs for seconds at a time. Jobs queued together are run together: each job's articles are
-stored in its own transactions, then the events are rebuilt once for all of them (a rebuild
-reads the whole store; the store writes it slice by slice: ``Store.replace_events``).
+needs for seconds at a time. Jobs queued together (within ``ServeSettings.job_gather_seconds``
+of the first) are run together: each job's articles are stored in its own transactions, then
+the events are rebuilt once for all of them (a rebuild reads the whole store; the store writes
+it slice by slice: ``Store.replace_events``).
 """
 
 from __future__ import annotations

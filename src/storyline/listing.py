@@ -10,7 +10,9 @@ documents a search reads), so a second kind of list is a second ``Listing``, not
 
 from __future__ import annotations
 
+import heapq
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -89,15 +91,17 @@ class ListPage:
 
 @dataclass(frozen=True)
 class SearchSource:
-    """Documents whose match puts a row in a search's results: an FTS5 index over ``table``
-    (SQLite) or ``table``'s ``search`` column (PostgreSQL). ``rowid`` is the integer column the
-    FTS5 index knows the rows by (newer rows larger: a capped search reads the newest matches);
-    ``join`` and ``row_id`` lead from the document ``d`` to the listed row's id."""
+    """Documents whose match puts a row in a search's results: rows of ``table`` (as ``alias``),
+    indexed by the FTS5 table ``index`` (SQLite) or by their ``search`` column (PostgreSQL).
+    ``rowid`` is the integer column the FTS5 index knows them by (newer rows larger: a capped
+    search reads the newest matches); ``to_row`` joins from ``alias`` to what ``row_id``, the
+    listed row's id, needs (nothing when the documents are the listed rows, as alias ``e``)."""
 
     index: str
     table: str
+    alias: str
     rowid: str
-    join: str
+    to_row: str
     row_id: str
 
 
@@ -113,45 +117,55 @@ class Listing:
 
 
 _ROW_COLUMNS = "e.id, e.headline, e.summary_text, e.sources, e.article_count, e.first_published, e.last_published"
-_ORDER_BY = {
-    "recent": "e.last_published DESC NULLS LAST, e.article_count DESC, e.id",
-    "coverage": "e.article_count DESC, e.last_published DESC NULLS LAST, e.id",
-}
+
+
+def _order_by(sort: str, t: str = "e", key: str = "id") -> str:
+    """The ORDER BY of ``sort`` on table alias ``t`` (the listed rows, or their outlets' rows,
+    which carry the same dates and count) whose id column is ``key``."""
+    recent, most = f"{t}.last_published DESC NULLS LAST", f"{t}.article_count DESC"
+    return f"{recent}, {most}, {t}.{key}" if sort == "recent" else f"{most}, {recent}, {t}.{key}"
 
 
 def find_page(conn: Connection, listing: Listing, query: ListQuery, settings: SearchSettings) -> ListPage:
     """One page of ``listing``'s rows that match ``query``, and how many match."""
-    where, params = _filters(listing, query)
     if query.text.strip():
+        where, params = _filters(listing, query)
         scores, complete = _search(conn, listing, query, settings, where, params)
         page = _search_ids(conn, listing, query, scores)
         return ListPage(rows_by_id(conn, listing, page), len(scores), complete)
-    rows = conn.execute(
-        text(
-            f"SELECT {_ROW_COLUMNS} FROM {listing.table} e WHERE {where}"
-            f" ORDER BY {_ORDER_BY[query.sort]} LIMIT :limit OFFSET :offset"
-        ),
-        {**params, **_window(query)},
-    )
-    total = conn.execute(text(f"SELECT COUNT(*) FROM {listing.table} e WHERE {where}"), params).scalar_one()
-    return ListPage([_row(r) for r in rows], total)
+    table, where, params = _walk(listing, query)
+    total = conn.execute(text(f"SELECT COUNT(*) FROM {table} WHERE {where}"), params).scalar_one()
+    return ListPage(rows_by_id(conn, listing, find_ids(conn, listing, query, settings)), total)
 
 
 def find_ids(conn: Connection, listing: Listing, query: ListQuery, settings: SearchSettings) -> list[str]:
     """The ids of the rows on ``query``'s page (every row from its offset on when its limit is 0):
     what a caller that reads whole rows chunk by chunk walks through."""
-    where, params = _filters(listing, query)
     if query.text.strip():
+        where, params = _filters(listing, query)
         return _search_ids(conn, listing, query, _search(conn, listing, query, settings, where, params)[0])
+    table, where, params = _walk(listing, query)
+    t, key = ("o", listing.key) if query.source else ("e", "id")
     return list(
         conn.execute(
             text(
-                f"SELECT e.id FROM {listing.table} e WHERE {where}"
-                f" ORDER BY {_ORDER_BY[query.sort]} LIMIT :limit OFFSET :offset"
+                f"SELECT {t}.{key} FROM {table} WHERE {where}"
+                f" ORDER BY {_order_by(query.sort, t, key)} LIMIT :limit OFFSET :offset"
             ),
             {**params, **_window(query)},
         ).scalars()
     )
+
+
+def _walk(listing: Listing, query: ListQuery) -> tuple[str, str, dict[str, object]]:
+    """The table a list without search walks in index order, and its WHERE clause: the listed
+    rows, or for one outlet that outlet's rows (which carry the sort columns: a walk of the
+    outlet's index, not a read and sort of every row it covered)."""
+    if query.source:
+        where, params = _filters(listing, query, on="o")
+        return f"{listing.outlets} o", where, params
+    where, params = _filters(listing, query)
+    return f"{listing.table} e", where, params
 
 
 def rows_by_id(conn: Connection, listing: Listing, ids: Sequence[str]) -> list[ListRow]:
@@ -185,9 +199,8 @@ def _search(
     match was read.
 
     Each document index is read newest first up to ``settings.max_matches`` matches, scored as
-    it is read: scoring every match of a common word (40,000 articles hold "shooting" in the
-    100k benchmark store) costs 160 ms, the newest 2,000 cost under 10 ms. A row scores what its
-    best document scores.
+    it is read (``SearchSettings.max_matches`` says what that saves). A row scores what its best
+    document scores.
     """
     terms = parse_query(query.text, settings.min_prefix_chars)
     if not terms:
@@ -203,22 +216,24 @@ def _search(
         ).all()
         complete = complete and len(hits) < settings.max_matches
         for row_id, score in hits:
-            scores[row_id] = max(score, scores.get(row_id, score))
+            if score > scores.get(row_id, -math.inf):
+                scores[row_id] = score
     return scores, complete
 
 
 def _search_ids(conn: Connection, listing: Listing, query: ListQuery, scores: dict[str, float]) -> list[str]:
     """The page of ``query`` among the rows found: best score first, or in the order asked."""
-    stop = query.offset + query.limit if query.limit else None
     if query.sort == "relevance":
-        return sorted(scores, key=lambda i: (-scores[i], i))[query.offset : stop]
+        if not query.limit:
+            return sorted(scores, key=lambda i: (-scores[i], i))[query.offset :]
+        return heapq.nsmallest(query.offset + query.limit, scores, key=lambda i: (-scores[i], i))[query.offset :]
     if not scores:
         return []
     return list(
         conn.execute(
             text(
                 f"SELECT e.id FROM {listing.table} e WHERE e.id IN :ids"
-                f" ORDER BY {_ORDER_BY[query.sort]} LIMIT :limit OFFSET :offset"
+                f" ORDER BY {_order_by(query.sort)} LIMIT :limit OFFSET :offset"
             ).bindparams(bindparam("ids", expanding=True)),
             {"ids": list(scores), **_window(query)},
         ).scalars()
@@ -230,31 +245,47 @@ def _sqlite_matches(source: SearchSource, listing: Listing, where: str) -> str:
     # the matches read are scored. bm25 is negative, better matches more so.
     return (
         f"SELECT {source.row_id} AS id, -bm25({source.index}) AS score FROM {source.index}"
-        f" JOIN {source.table} d ON d.{source.rowid} = {source.index}.rowid {source.join}"
-        f" JOIN {listing.table} e ON e.id = {source.row_id}"
+        f" JOIN {source.table} {source.alias} ON {source.alias}.{source.rowid} = {source.index}.rowid"
+        f" {source.to_row} {_listed(source, listing, where)}"
         f" WHERE {source.index} MATCH :match AND {where} ORDER BY {source.index}.rowid DESC LIMIT :cap"
     )
 
 
 def _pg_matches(source: SearchSource, listing: Listing, where: str) -> str:
+    d = source.alias
     return (
-        f"SELECT {source.row_id} AS id, ts_rank(d.search, CAST(:match AS tsquery)) AS score"
-        f" FROM {source.table} d {source.join} JOIN {listing.table} e ON e.id = {source.row_id}"
-        f" WHERE d.search @@ CAST(:match AS tsquery) AND {where} ORDER BY d.{source.rowid} DESC LIMIT :cap"
+        f"SELECT {source.row_id} AS id, ts_rank({d}.search, CAST(:match AS tsquery)) AS score"
+        f" FROM {source.table} {d} {source.to_row} {_listed(source, listing, where)}"
+        f" WHERE {d}.search @@ CAST(:match AS tsquery) AND {where} ORDER BY {d}.{source.rowid} DESC LIMIT :cap"
     )
 
 
-def _filters(listing: Listing, query: ListQuery) -> tuple[str, dict[str, object]]:
-    """A WHERE clause on ``e`` (portable SQL) and its parameters."""
-    clauses, params = ["1 = 1"], {}
+def _listed(source: SearchSource, listing: Listing, where: str) -> str:
+    """The join to the listed row ``e``, needed by the filters only (and only when the documents
+    are not the listed rows themselves): without them every lookup it makes is wasted."""
+    if source.alias == "e" or where == _NO_FILTER:
+        return ""
+    return f"JOIN {listing.table} e ON e.id = {source.row_id}"
+
+
+_NO_FILTER = "1 = 1"
+
+
+def _filters(listing: Listing, query: ListQuery, on: str = "e") -> tuple[str, dict[str, object]]:
+    """A WHERE clause (portable SQL) on the listed rows ``e`` or on one outlet's rows ``o``, and
+    its parameters."""
+    clauses, params = [_NO_FILTER], {}
     if query.since:
-        clauses.append("e.last_published >= :since")
+        clauses.append(f"{on}.last_published >= :since")
         params["since"] = to_iso(query.since)
     if query.until:
-        clauses.append("e.first_published < :until")
+        clauses.append(f"{on}.first_published < :until")
         params["until"] = to_iso(query.until)
     if query.source:
-        clauses.append(f"e.id IN (SELECT o.{listing.key} FROM {listing.outlets} o WHERE o.source = :source)")
+        on_outlets = "o.source = :source"
+        clauses.append(
+            on_outlets if on == "o" else f"e.id IN (SELECT o.{listing.key} FROM {listing.outlets} o WHERE {on_outlets})"
+        )
         params["source"] = query.source
     return " AND ".join(clauses), params
 

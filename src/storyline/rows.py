@@ -33,12 +33,13 @@ EVENTS = Listing(
     outlets="event_outlets",
     key="event_id",
     sources=(
-        SearchSource(index="events_search", table="events", rowid="seq", join="", row_id="d.id"),
+        SearchSource(index="events_search", table="events", alias="e", rowid="seq", to_row="", row_id="e.id"),
         SearchSource(
             index="articles_search",
             table="articles",
+            alias="d",
             rowid="ingest_order",
-            join="JOIN event_articles m ON m.article_id = d.id",
+            to_row="JOIN event_articles m ON m.article_id = d.id",
             row_id="m.event_id",
         ),
     ),
@@ -91,8 +92,20 @@ def insert_event(conn: Connection, ev: Event, seq: int, digest: str) -> None:
     )
     if ev.sources:
         conn.execute(
-            text("INSERT INTO event_outlets (source, event_id) VALUES (:s, :e)"),
-            [{"s": source, "e": ev.id} for source in ev.sources],
+            text(
+                "INSERT INTO event_outlets (source, event_id, first_published, last_published, article_count)"
+                " VALUES (:s, :e, :first, :last, :count)"
+            ),
+            [
+                {
+                    "s": source,
+                    "e": ev.id,
+                    "first": _iso(ev.first_published),
+                    "last": _iso(ev.last_published),
+                    "count": len(ev.articles),
+                }
+                for source in ev.sources
+            ],
         )
     if ev.summary:
         conn.execute(
@@ -271,7 +284,13 @@ def fill_list_rows(conn: Connection) -> None:
             text("UPDATE events SET seq = :seq, summary_text = :summary, sources = :sources WHERE id = :id"), rows
         )
     if outlets:
-        conn.execute(text("INSERT INTO event_outlets (source, event_id) VALUES (:s, :e)"), outlets)
+        conn.execute(
+            text(
+                "INSERT INTO event_outlets (source, event_id, first_published, last_published, article_count)"
+                " SELECT :s, id, first_published, last_published, article_count FROM events WHERE id = :e"
+            ),
+            outlets,
+        )
 
 
 def fill_search_vectors(conn: Connection) -> None:

@@ -168,13 +168,18 @@ MIGRATIONS: list[list[Step]] = [
         """CREATE TABLE event_outlets (
             source TEXT NOT NULL,
             event_id TEXT NOT NULL REFERENCES events(id),
+            first_published TEXT,           -- the event's dates and count, copied: one outlet's
+            last_published TEXT,            -- events are listed by walking its own index
+            article_count INTEGER NOT NULL,
             PRIMARY KEY (source, event_id))""",
         fill_list_rows,
         {
             "sqlite": "CREATE UNIQUE INDEX events_seq ON events (seq)",
             "postgresql": "CREATE INDEX events_seq ON events (seq)",
         },
-        "CREATE INDEX event_articles_article ON event_articles (article_id)",
+        # (article_id, event_id): a search's lookup from a matching article to its event reads
+        # the index alone
+        "CREATE INDEX event_articles_article ON event_articles (article_id, event_id)",
         {
             "sqlite": "CREATE INDEX events_recent ON events (last_published DESC, article_count DESC, id)",
             "postgresql": "CREATE INDEX events_recent ON events (last_published DESC NULLS LAST, article_count DESC, id)",
@@ -182,6 +187,18 @@ MIGRATIONS: list[list[Step]] = [
         {
             "sqlite": "CREATE INDEX events_coverage ON events (article_count DESC, last_published DESC, id)",
             "postgresql": "CREATE INDEX events_coverage ON events (article_count DESC, last_published DESC NULLS LAST, id)",
+        },
+        {
+            "sqlite": "CREATE INDEX event_outlets_recent ON event_outlets"
+            " (source, last_published DESC, article_count DESC, event_id)",
+            "postgresql": "CREATE INDEX event_outlets_recent ON event_outlets"
+            " (source, last_published DESC NULLS LAST, article_count DESC, event_id)",
+        },
+        {
+            "sqlite": "CREATE INDEX event_outlets_coverage ON event_outlets"
+            " (source, article_count DESC, last_published DESC, event_id)",
+            "postgresql": "CREATE INDEX event_outlets_coverage ON event_outlets"
+            " (source, article_count DESC, last_published DESC NULLS LAST, event_id)",
         },
         "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
         "INSERT INTO counters (name, value) VALUES ('changes', 0)",
