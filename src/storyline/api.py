@@ -548,9 +548,11 @@ def serving_settings(
     allow_private: bool = False,
     workers: int = 1,
     cache: int = ServeSettings.cache_entries,
+    no_facts: bool = False,
+    lexical_summaries: bool = False,
 ) -> Settings:
     """The settings of ``storyline serve`` with these options."""
-    settings = Settings.from_env(db)
+    settings = Settings.from_env(db).described_with(facts=not no_facts, summary_model=not lexical_summaries)
     return replace(
         settings,
         serve=replace(

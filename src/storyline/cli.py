@@ -448,6 +448,10 @@ def evaluate_clustering_command(dataset: str, data: Path, limit: int | None) -> 
 @click.option("--cors-origin", "cors_origins", multiple=True, help="Allow browser calls from this origin (repeatable).")
 @click.option("--private", is_flag=True, help="Reads need an API key too (by default only writes do).")
 @click.option("--allow-private", is_flag=True, help="Let POSTed URLs reach loopback and private addresses.")
+@click.option("--no-facts", is_flag=True, help="Jobs skip entities, figures and disagreements (as ingest --no-facts).")
+@click.option(
+    "--lexical-summaries", is_flag=True, help="Jobs summarise on TF-IDF alone (as ingest --lexical-summaries)."
+)
 def serve(
     db: str,
     host: str,
@@ -457,8 +461,14 @@ def serve(
     cors_origins: tuple[str, ...],
     private: bool,
     allow_private: bool,
+    no_facts: bool,
+    lexical_summaries: bool,
 ) -> None:
-    """Serve the HTTP API and web pages; writes need a key from `storyline keys create`."""
+    """Serve the HTTP API and web pages; writes need a key from `storyline keys create`.
+
+    A store bulk-loaded with --no-facts or --lexical-summaries wants the same flags here: jobs
+    describe events as these say, and an event described otherwise is described again.
+    """
     # Imported here: FastAPI and uvicorn cost every other command half a second of start-up.
     import uvicorn
 
@@ -473,6 +483,8 @@ def serve(
         "allow_private": allow_private,
         "workers": workers,
         "cache": cache,
+        "no_facts": no_facts,
+        "lexical_summaries": lexical_summaries,
     }
     settings = serving_settings(**options)
     Store(settings.db, settings.search).close()  # migrated once, before the server processes open it

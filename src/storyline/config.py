@@ -7,7 +7,8 @@ environment or hard-codes a threshold of its own.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import sys
+from dataclasses import dataclass, field, replace
 
 DEFAULT_DB = "storyline.db"
 DB_ENV = "STORYLINE_DB"
@@ -461,6 +462,17 @@ class Settings:
     serve: ServeSettings = field(default_factory=ServeSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
     scale: ScaleSettings = field(default_factory=ScaleSettings)
+
+    def described_with(self, facts: bool = True, summary_model: bool = True) -> Settings:
+        """These settings with spaCy's facts and MiniLM in summaries left out when not wanted
+        (``--no-facts``, ``--lexical-summaries``): a server ingesting into a store bulk-loaded
+        with them must describe events alike, or its first job describes every event again."""
+        model_from = self.scale.summary_model_min_articles if summary_model else sys.maxsize
+        return replace(
+            self,
+            facts=replace(self.facts, enabled=self.facts.enabled and facts),
+            scale=replace(self.scale, summary_model_min_articles=model_from),
+        )
 
     @classmethod
     def from_env(cls, db: str | None = None) -> Settings:

@@ -25,8 +25,6 @@ import socket
 import threading
 import time
 import uuid
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from .config import Settings
@@ -91,32 +89,34 @@ class JobRunner:
         return self.holds_lease
 
     def _run_jobs(self, jobs: list[Job]) -> None:
-        """Run ``jobs`` in a fresh child process, renewing the lease until it is done."""
+        """Run ``jobs`` in a fresh child process, renewing the lease until it is done. Stopping
+        the server stops the child: the jobs it leaves are resumed by the next lease holder."""
         log.info("running %d jobs in a child process", len(jobs))
-        with ProcessPoolExecutor(
-            1,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=os.nice,
-            initargs=(self.settings.serve.job_priority,),
-        ) as pool:
-            done = pool.submit(run_jobs, self.settings, [job.id for job in jobs])
-            while not done.done():
-                self._wake.wait(self.settings.serve.lease_seconds / 3)
-                self._wake.clear()
-                self._renew_lease()
-            try:
-                done.result()
-            except Exception as exc:  # the process died (out of memory?) or could not open the store
-                reason = "the job process died" if isinstance(exc, BrokenProcessPool) else "the job process failed"
-                log.exception("%s", reason)
-                for job in jobs:
-                    if (self.store.job(job.id) or job).status in ("queued", "running"):
-                        self.store.update_job(job.id, "failed", error=f"{reason}: {exc.__class__.__name__}: {exc}")
+        child = multiprocessing.get_context("spawn").Process(
+            target=run_jobs,
+            args=(self.settings, [job.id for job in jobs]),
+            name="storyline-jobs",
+        )
+        child.start()
+        while child.is_alive():
+            self._wake.wait(self.settings.serve.lease_seconds / 3)
+            self._wake.clear()
+            if self._stopping.is_set():
+                child.terminate()
+                child.join()
+                return
+            self._renew_lease()
+        child.join()
+        if child.exitcode:  # killed (out of memory?) or could not open the store: said on each job left
+            for job in jobs:
+                if (self.store.job(job.id) or job).status in ("queued", "running"):
+                    self.store.update_job(job.id, "failed", error=f"the job process ended with status {child.exitcode}")
 
 
 def run_jobs(settings: Settings, job_ids: list[str]) -> None:
     """In the job process: store each job's articles, then rebuild the events once for all of
     them, and record each job's outcome (its own tally; a failure on the job, not in a log)."""
+    os.nice(settings.serve.job_priority)
     from .pipeline import refresh_events  # the pipeline is loaded in the job process only
 
     with Store(settings.db, settings.search) as store:
