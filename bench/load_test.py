@@ -208,6 +208,7 @@ def ingest_while_reading(
     timing = reads["t"]
     stored = _stored_once(base, [a["id"] for a in articles], db)
     new = sum(job["result"]["new"] for job in outcomes if job.get("result"))
+    duplicate = sum(job["result"]["duplicate"] for job in outcomes if job.get("result"))
     return {
         "seconds": round(seconds, 1),
         "clients": clients,
@@ -220,6 +221,7 @@ def ingest_while_reading(
         "jobs": len(jobs),
         "jobs_failed": [job for job in outcomes if job["status"] != "done"][:5],
         "articles_new": new,
+        "articles_duplicate": duplicate,  # the same text was stored already (under another id)
         **stored,
     }
 
@@ -434,9 +436,10 @@ def report(result: dict) -> None:
     for path, row in alone["paths"].items():
         print(f"  {path[:40]:40} p50 {row['p50_ms']:>7} ms  p95 {row['p95_ms']:>7} ms")
     print(
-        f"ingest: {during['articles_posted']} articles in {during['jobs']} POSTs, {during['articles_new']} new,"
-        f" {during.get('articles_stored_once')} stored once, {during.get('articles_stored_twice')} twice,"
-        f" {during['articles_unreadable']} unreadable, {len(during['jobs_failed'])} jobs failed;"
+        f"ingest: {during['articles_posted']} articles in {during['jobs']} POSTs, {during['articles_new']} new"
+        f" and {during['articles_duplicate']} duplicates of stored text; {during.get('articles_stored_once')}"
+        f" stored once, {during.get('articles_stored_twice')} twice, {during['articles_unreadable']} not"
+        f" readable by their id, {len(during['jobs_failed'])} jobs failed;"
         f" {during['seconds']} s until every job was done"
     )
     for word, row in result["search"]["words"].items():

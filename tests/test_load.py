@@ -65,5 +65,5 @@ def test_reads_alone_and_during_an_ingest_have_no_errors_and_store_each_article_
     assert during["reads"]["errors"] == 0 and during["writes"]["errors"] == 0 and during["jobs_failed"] == []
     assert during["reads"]["requests"] >= CLIENTS and during["jobs"] == 4
     assert during["articles_new"] == during["articles_stored_once"] == len(posted)
-    assert during["articles_stored_twice"] == during["articles_unreadable"] == 0
+    assert during["articles_duplicate"] == during["articles_stored_twice"] == during["articles_unreadable"] == 0
     assert health["articles"] == 40 + len(posted)

@@ -27,6 +27,8 @@ import time
 import uuid
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from .config import Settings
 from .model import Failure, IngestReport, RawDocument
 from .store import Job, Store
@@ -84,7 +86,11 @@ class JobRunner:
         """Take or renew the lease when a third of it has passed; True while this runner holds it."""
         seconds = self.settings.serve.lease_seconds
         if self._lease_until - time.time() < 2 * seconds / 3:
-            taken = self.store.take_lease(LEASE, self.holder, seconds)
+            try:
+                taken = self.store.take_lease(LEASE, self.holder, seconds)
+            except SQLAlchemyError as exc:  # the store busy or away: what is held runs on, tried again soon
+                log.warning("job runner: could not renew the lease (%s)", exc.__class__.__name__)
+                return self.holds_lease
             self._lease_until = time.time() + seconds if taken else 0.0
         return self.holds_lease
 
@@ -99,13 +105,14 @@ class JobRunner:
         )
         child.start()
         while child.is_alive():
-            self._wake.wait(self.settings.serve.lease_seconds / 3)
+            self._wake.wait(self.settings.serve.lease_seconds / 6)
             self._wake.clear()
-            if self._stopping.is_set():
+            # Stopping, or the lease lost (another process may take the jobs over): the child
+            # goes, so that two never run at once; its jobs are resumed by whoever holds the lease.
+            if self._stopping.is_set() or not self._renew_lease():
                 child.terminate()
                 child.join()
                 return
-            self._renew_lease()
         child.join()
         if child.exitcode:  # killed (out of memory?) or could not open the store: said on each job left
             for job in jobs:
@@ -117,6 +124,7 @@ def run_jobs(settings: Settings, job_ids: list[str]) -> None:
     """In the job process: store each job's articles, then rebuild the events once for all of
     them, and record each job's outcome (its own tally; a failure on the job, not in a log)."""
     os.nice(settings.serve.job_priority)
+    threading.Thread(target=_exit_with, args=(os.getppid(),), name="parent-watch", daemon=True).start()
     from .pipeline import refresh_events  # the pipeline is loaded in the job process only
 
     with Store(settings.db, settings.search) as store:
@@ -152,6 +160,15 @@ def run_jobs(settings: Settings, job_ids: list[str]) -> None:
             error = "; ".join(result["failed"][:5]) if nothing_read else None
             status = "failed" if nothing_read else "done"
             store.update_job(job_id, status, result=json.dumps(result), error=error)
+
+
+def _exit_with(parent: int) -> None:
+    """End this process when its parent (the server process holding the lease) is gone: killed
+    without stopping us, it can no longer renew the lease, and another process will resume the
+    jobs; two job processes must never run at once."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _store_job(job: Job, store: Store, settings: Settings, failures: list[Failure]) -> list[IngestReport]:

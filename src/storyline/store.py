@@ -223,9 +223,10 @@ MIGRATIONS: list[list[Step]] = [
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 _VECTOR_ROWS = 5_000  # article vectors encoded and written per statement
-# Events written per transaction: 500 of the 100k benchmark store's take about a second, so
-# readers see a rebuild land slice by slice and a POSTed job waits for the write lock no longer.
-_EVENT_SLICE = 500
+# Events written per transaction. Few: the job process that writes them runs at a low CPU
+# priority and holds SQLite's write lock meanwhile; 500 events (about a second of CPU) stretched
+# past the 10 s other writers wait for it (busy_timeout) on a busy 2-core machine.
+_EVENT_SLICE = 100
 
 
 def database_url(db: str) -> str:
