@@ -17,7 +17,7 @@ from storyline.config import ServeSettings, Settings
 from storyline.jobs import LEASE, JobRunner
 from storyline.store import Store
 
-QUICK = ServeSettings(lease_seconds=1.5, job_poll_seconds=0.1)
+QUICK = ServeSettings(lease_seconds=1.5, job_poll_seconds=0.1, job_gather_seconds=0.2)
 TIMEOUT = 300
 
 

@@ -391,7 +391,8 @@ class ServeSettings:
     events rebuilt once for all of them (a rebuild reads the whole store)."""
     job_gather_seconds: float = 2.0
     """How long the job runner waits, once it finds a job, for more to arrive (a client posting
-    a thousand articles in batches of 100 sends them within a second) to run them together."""
+    a thousand articles in batches of 100 sends them within a second) to run them together; well
+    under ``lease_seconds``, which the wait uses up."""
     job_priority: int = 10
     """Nice value of the process that runs ingest jobs: on a busy machine the reads come first."""
 

@@ -75,7 +75,8 @@ class JobRunner:
                 if self._renew_lease() and self.store.unfinished_jobs(limit=1):
                     if self._stopping.wait(serve.job_gather_seconds):  # more may come: run them together
                         break
-                    self._run_jobs(self.store.unfinished_jobs(limit=serve.job_batch))
+                    if self._renew_lease():  # still this runner's after the wait
+                        self._run_jobs(self.store.unfinished_jobs(limit=serve.job_batch))
                     continue
             except Exception:  # the runner must outlive any one failure (a store briefly unreachable)
                 log.exception("job runner: could not look for jobs")
