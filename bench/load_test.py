@@ -300,6 +300,13 @@ def fresh_copy(db: Path, work: Path) -> Path:
     return copy
 
 
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=5).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
 def _storyline(*args: str) -> str:
     done = subprocess.run([*STORYLINE, *args], capture_output=True, text=True, check=False)
     if done.returncode:
@@ -323,17 +330,12 @@ def serving(db: str, *options: str) -> Iterator[str]:
             [*STORYLINE, "serve", "--db", db, "--port", str(port), *options], stdout=log, stderr=subprocess.STDOUT
         )
         try:
-            for _ in range(600):
-                if server.poll() is not None:
+            deadline = time.monotonic() + 300  # a store of 100k articles opens in seconds, on a busy machine more
+            while not _answers(f"{base}/health"):
+                if server.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
-                    raise SystemExit(f"load_test: the server exited:\n{log.read()[-3000:]}")
-                try:
-                    if httpx.get(f"{base}/health", timeout=5).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.5)
-            else:
-                raise SystemExit("load_test: the server did not start")
+                    raise SystemExit(f"load_test: the server did not start:\n{log.read()[-3000:]}")
+                time.sleep(0.5)
             yield base
         finally:
             server.terminate()

@@ -22,13 +22,13 @@ import statistics
 import sys
 import time
 import zlib
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import make_url, text
 
 from storyline.listing import ListQuery
-from storyline.model import Article, RawDocument
+from storyline.model import RawDocument
+from storyline.rows import ARTICLE_COLUMNS, article_from_row
 from storyline.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -68,29 +68,12 @@ def copy_to_postgres(sqlite_db: str, server: str, size: int) -> str:
         started = time.monotonic()
         with source.engine.connect() as conn:
             raw = {row.id: row for row in conn.execute(text("SELECT id, origin, kind, raw FROM documents"))}
-            rows = conn.execute(
-                text(
-                    "SELECT id, document_id, title, text, url, source, published, author, language"
-                    " FROM articles ORDER BY ingest_order"
-                )
-            ).all()
+            rows = conn.execute(text(f"SELECT {ARTICLE_COLUMNS} FROM articles ORDER BY ingest_order")).all()
         # A document's articles were stored in one transaction: they follow one another.
         for document_id, group in itertools.groupby(rows, key=lambda row: row.document_id):
             row = raw[document_id]
-            articles = [
-                Article(
-                    id=a.id,
-                    title=a.title,
-                    text=a.text,
-                    url=a.url,
-                    source=a.source,
-                    published=datetime.fromisoformat(a.published) if a.published else None,
-                    author=a.author,
-                    language=a.language,
-                )
-                for a in group
-            ]
-            target.add_document(RawDocument(origin=row.origin, kind=row.kind, data=zlib.decompress(row.raw)), articles)
+            document = RawDocument(origin=row.origin, kind=row.kind, data=zlib.decompress(row.raw))
+            target.add_document(document, [article_from_row(a) for a in group])
         # In the order of their ids, as the SQLite store numbered them when it gained its index.
         target.replace_events(sorted(source.events(), key=lambda event: event.id))
         print(f"copied {sqlite_db} to {name} in {time.monotonic() - started:.0f} s")
