@@ -287,6 +287,7 @@ def _membership(store: Store) -> dict[str, set[str]]:
 
 def test_a_rebuild_writes_only_what_changed_slice_by_slice(db, monkeypatch):
     monkeypatch.setattr("storyline.store._EVENT_SLICE", 2)
+    monkeypatch.setattr("storyline.store._IDS_PER_LOOKUP", 1)  # the events of a slice's articles, one by one
     articles = [_article(n) for n in range(1, 8)]
     singles = [Event(id=f"e{a.id}", articles=[a], headline=f"Event {a.id}") for a in articles]
     with Store(db) as store:
@@ -302,6 +303,11 @@ def test_a_rebuild_writes_only_what_changed_slice_by_slice(db, monkeypatch):
         assert store.change_count() == counted + 6  # one slice for the merge, one for the two gone
         assert _membership(store) == {"ea1": {"a1", "a2", "a3"}, **{f"ea{n}": {f"a{n}"} for n in range(4, 8)}}
         assert [row.headline for row in store.find_events(ListQuery(text="merged")).rows] == ["Merged"]
+        monkeypatch.setattr("storyline.store._SLICE_ARTICLES", 2)  # slices end at 2 articles, whole events
+        big = Event(id="ea1", articles=articles[:4], headline="Big")
+        store.replace_events([big, Event(id="ea5", articles=articles[4:6], headline="Pair"), singles[6]])
+        assert store.change_count() == counted + 9  # each changed event a slice of its own, one for those gone
+        assert _membership(store) == {"ea1": {"a1", "a2", "a3", "a4"}, "ea5": {"a5", "a6"}, "ea7": {"a7"}}
 
 
 def test_a_rebuild_that_fails_between_slices_leaves_a_consistent_store(db, monkeypatch):

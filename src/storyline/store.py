@@ -223,10 +223,14 @@ MIGRATIONS: list[list[Step]] = [
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 _VECTOR_ROWS = 5_000  # article vectors encoded and written per statement
-# Events written per transaction. Few: the job process that writes them runs at a low CPU
+# Events written per transaction: at most 100, or as many as hold 2,000 articles (an event of
+# more is a transaction of its own). Few: the job process that writes them runs at a low CPU
 # priority and holds SQLite's write lock meanwhile; 500 events (about a second of CPU) stretched
 # past the 10 s other writers wait for it (busy_timeout) on a busy 2-core machine.
 _EVENT_SLICE = 100
+_SLICE_ARTICLES = 2_000
+# Ids bound in one IN (...) list: SQLite may allow no more than 32,766 parameters, PostgreSQL 65,535.
+_IDS_PER_LOOKUP = 500
 
 
 def database_url(db: str) -> str:
@@ -450,7 +454,8 @@ class Store:
 
         An event stored with the same id and the same digest (of its articles, summary,
         timeline, facts and fingerprint) is left as it is, so a rebuild after a small ingest
-        writes little. The writes go ``_EVENT_SLICE`` events per transaction, so that readers
+        writes little. The writes go a slice at a time (100 events, or fewer holding 2,000 articles)
+        per transaction, so that readers
         see the new events land slice by slice and other writers (a POSTed job) never wait
         long. Each slice leaves the store consistent: every event whole, no article in two
         events (a slice deletes the stored events that share an article with the events it
@@ -463,17 +468,10 @@ class Store:
         digests = {ev.id: digest(ev) for ev in events}
         changed = [ev for ev in events if stored.get(ev.id) != digests[ev.id]]
         gone = sorted(set(stored) - set(digests))
-        for start in range(0, len(changed), _EVENT_SLICE):
-            part = changed[start : start + _EVENT_SLICE]
+        for part in _slices(changed):
             with self._writes.begin() as conn:
-                members = [a.id for ev in part for a in ev.articles]
-                overlapping = conn.execute(
-                    text("SELECT DISTINCT event_id FROM event_articles WHERE article_id IN :ids").bindparams(
-                        bindparam("ids", expanding=True)
-                    ),
-                    {"ids": members or [""]},
-                ).scalars()
-                delete_events(conn, {ev.id for ev in part} | set(overlapping))
+                overlapping = _events_holding(conn, [a.id for ev in part for a in ev.articles])
+                delete_events(conn, {ev.id for ev in part} | overlapping)
                 seq = conn.execute(text("SELECT COALESCE(MAX(seq), 0) FROM events")).scalar_one()
                 for n, ev in enumerate(part, start=seq + 1):
                     insert_event(conn, ev, n, digests[ev.id])
@@ -712,6 +710,36 @@ class Job:
 
 
 _JOB_COLUMNS = "id, status, request, result, error, created_at, updated_at"
+
+
+def _slices(events: Sequence[Event]) -> Iterator[list[Event]]:
+    """``events`` in runs of at most ``_EVENT_SLICE`` events and, where one event does not take
+    more alone, ``_SLICE_ARTICLES`` articles: the transactions of a rebuild."""
+    part: list[Event] = []
+    articles = 0
+    for ev in events:
+        if part and (len(part) == _EVENT_SLICE or articles + len(ev.articles) > _SLICE_ARTICLES):
+            yield part
+            part, articles = [], 0
+        part.append(ev)
+        articles += len(ev.articles)
+    if part:
+        yield part
+
+
+def _events_holding(conn: Connection, article_ids: Sequence[str]) -> set[str]:
+    """The stored events that hold any of ``article_ids``."""
+    found: set[str] = set()
+    for start in range(0, len(article_ids), _IDS_PER_LOOKUP):
+        found.update(
+            conn.execute(
+                text("SELECT DISTINCT event_id FROM event_articles WHERE article_id IN :ids").bindparams(
+                    bindparam("ids", expanding=True)
+                ),
+                {"ids": list(article_ids[start : start + _IDS_PER_LOOKUP])},
+            ).scalars()
+        )
+    return found
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
