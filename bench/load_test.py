@@ -18,7 +18,12 @@ and a search for a rare and for a common word. Any answer but 200 is an error.
 
 Reads during an ingest: the same clients read while 1,000 new articles (the corpus's next
 pages, as JSON) are POSTed in batches; the window runs from the first POST until every job is
-done. Afterwards each POSTed article must be stored exactly once and be readable.
+done. Afterwards each POSTed article must be stored exactly once and be readable. These reads
+come at a steady rate (``--ingest-rate`` requests/s over all clients, each client on its own
+schedule; 0: as fast as they can): clients that read as fast as they can keep both cores busy
+on their own, and the job process, which yields to reads (``nice`` 10), then gets about a tenth
+of a core, so its rebuild of the 100k store's events would take hours instead of minutes. A
+request that its schedule made late is timed from when it was sent.
 
 Also measured: a search in the store itself (what the server does on a cache miss), and
 ``storyline events --limit 20`` on the store (the whole command, start-up included).
@@ -127,10 +132,18 @@ def page_mix(base: str) -> list[tuple[str, dict[str, str]]]:
     ]
 
 
-def read_load(base: str, paths: list[tuple[str, dict[str, str]]], clients: int, until: threading.Event) -> Timing:
-    """``clients`` readers cycling over ``paths`` (each from its own place) until ``until`` is set."""
+def read_load(
+    base: str, paths: list[tuple[str, dict[str, str]]], clients: int, until: threading.Event, rate: float = 0.0
+) -> Timing:
+    """``clients`` readers cycling over ``paths`` (each from its own place) until ``until`` is set,
+    as fast as they can or, given a ``rate``, that many requests per second over all of them."""
     timing = Timing()
-    threads = [threading.Thread(target=_reader, args=(base, paths, n, until, timing)) for n in range(clients)]
+    interval = clients / rate if rate else 0.0
+    # Paced clients start spread over one interval, so that the rate does not come in bursts.
+    threads = [
+        threading.Thread(target=_reader, args=(base, paths, n, until, timing, interval, interval * n / clients))
+        for n in range(clients)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -138,11 +151,24 @@ def read_load(base: str, paths: list[tuple[str, dict[str, str]]], clients: int, 
     return timing
 
 
-def _reader(base: str, paths: list[tuple[str, dict[str, str]]], n: int, until: threading.Event, timing: Timing):
+def _reader(
+    base: str,
+    paths: list[tuple[str, dict[str, str]]],
+    n: int,
+    until: threading.Event,
+    timing: Timing,
+    interval: float = 0.0,
+    delay: float = 0.0,
+):
     # http.client on one keep-alive connection: the client should cost the shared cores little.
     address = urlsplit(base)
     connection = http.client.HTTPConnection(address.hostname, address.port, timeout=120)
+    due = time.monotonic() + delay
     while not until.is_set():
+        if interval:
+            if until.wait(max(0.0, due - time.monotonic())):
+                break
+            due += interval
         path, headers = paths[n % len(paths)]
         n += 1
         started = time.perf_counter()
@@ -174,15 +200,15 @@ def reads_alone(base: str, clients: int, seconds: float) -> dict:
 
 
 def ingest_while_reading(
-    base: str, key: str, articles: list[dict], clients: int, batch: int, db: str | None = None
+    base: str, key: str, articles: list[dict], clients: int, batch: int, db: str | None = None, rate: float = 0.0
 ) -> dict:
-    """POST ``articles`` in batches of ``batch`` while ``clients`` read; the window lasts until
-    every job is done. Then each article must be stored once (``db``: a SQLite file to count
-    rows in) and readable."""
+    """POST ``articles`` in batches of ``batch`` while ``clients`` read (``rate`` requests/s in
+    all, or as fast as they can); the window lasts until every job is done. Then each article
+    must be stored once (``db``: a SQLite file to count rows in) and readable."""
     paths = page_mix(base)
     until = threading.Event()
     reads: dict[str, Timing] = {}
-    reader = threading.Thread(target=lambda: reads.setdefault("t", read_load(base, paths, clients, until)))
+    reader = threading.Thread(target=lambda: reads.setdefault("t", read_load(base, paths, clients, until, rate)))
     load = _load()
     started = time.monotonic()
     reader.start()
@@ -212,6 +238,7 @@ def ingest_while_reading(
     return {
         "seconds": round(seconds, 1),
         "clients": clients,
+        "offered_requests_per_s": rate or "as fast as the clients can",
         "articles_posted": len(articles),
         "batch": batch,
         "load_average_1min_at_start": load,
@@ -399,6 +426,9 @@ def main() -> None:
     parser.add_argument("--cache", type=int, default=None, help="the server's --cache (default: its own)")
     parser.add_argument("--ingest", type=int, default=1000, help="articles POSTed during the second part")
     parser.add_argument("--batch", type=int, default=100, help="articles per POST")
+    parser.add_argument(
+        "--ingest-rate", type=float, default=50.0, help="reads/s during the ingest, over all clients (0: unpaced)"
+    )
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "storyline-load")
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL)
     parser.add_argument("--out", type=Path, default=RESULTS / "load_test.json")
@@ -416,7 +446,9 @@ def main() -> None:
     with serving(db, *options) as base:
         result["reads_alone"] = reads_alone(base, args.clients, args.seconds)
         articles = corpus_articles(args.size, args.ingest, args.eval)
-        result["reads_during_ingest"] = ingest_while_reading(base, key, articles, args.clients, args.batch, db)
+        result["reads_during_ingest"] = ingest_while_reading(
+            base, key, articles, args.clients, args.batch, db, args.ingest_rate
+        )
     report(result)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
