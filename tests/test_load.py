@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+import threading
 from pathlib import Path
 
 import httpx
@@ -18,6 +19,7 @@ from serving import create_key, ingest, running_server
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "load_test.py"
 CLIENTS = 4
+PACED_RATE = 10.0  # requests/s over all clients
 TOPICS = ["flood", "bridge", "strike", "election", "storm", "fire", "port", "drought", "festival", "rail"]
 
 
@@ -57,11 +59,16 @@ def test_reads_alone_and_during_an_ingest_have_no_errors_and_store_each_article_
     posted = [generated_article(n, "new-") for n in range(24)]
     with running_server(db, "--workers", "2") as base:
         alone = load_test.reads_alone(base, CLIENTS, 2.0)
+        until = threading.Event()
+        threading.Timer(2.0, until.set).start()
+        paced = load_test.read_load(base, load_test.page_mix(base), CLIENTS, until, rate=PACED_RATE)
         during = load_test.ingest_while_reading(base, key, posted, CLIENTS, batch=6, db=db)
         health = httpx.get(f"{base}/health", timeout=30).json()
     print(json.dumps({"alone": alone, "during": during}))  # the figures, for the log (pytest -s)
     assert alone["errors"] == 0 and alone["requests"] >= CLIENTS
     assert len(alone["paths"]) == 7  # every page of the mix was read
+    # Paced clients keep to their schedule (as fast as they can, they read hundreds of pages in 2 s).
+    assert paced.errors == [] and CLIENTS <= len(paced.latencies) <= PACED_RATE * 2.0 + CLIENTS
     assert during["reads"]["errors"] == 0 and during["writes"]["errors"] == 0 and during["jobs_failed"] == []
     assert during["reads"]["requests"] >= CLIENTS and during["jobs"] == 4
     assert during["articles_new"] == during["articles_stored_once"] == len(posted)

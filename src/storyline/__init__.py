@@ -1,28 +1,40 @@
 """storyline: news articles from many outlets in, events with attributed summaries out."""
 
-from .cluster import EventClusterer
-from .config import Settings
-from .errors import InputError, StoreError, StorylineError
-from .model import Article, Event, RawDocument, Sentence, TimelineEntry
-from .pipeline import build_events, ingest_paths, summarize_articles
-from .store import Store
-from .summarize import Summary, summarize_event
+from __future__ import annotations
 
-__all__ = [
-    "Article",
-    "Event",
-    "EventClusterer",
-    "InputError",
-    "RawDocument",
-    "Sentence",
-    "Settings",
-    "Store",
-    "StoreError",
-    "StorylineError",
-    "Summary",
-    "TimelineEntry",
-    "build_events",
-    "ingest_paths",
-    "summarize_articles",
-    "summarize_event",
-]
+import importlib
+from typing import Any
+
+# Where each public name lives. They are imported on first use (PEP 562): the pipeline's modules
+# load scikit-learn, onnxruntime and spaCy (3 to 4 s), which a command that only reads the store
+# (``storyline events``, ``serve``'s list pages) never needs.
+_EXPORTS = {
+    "Article": "model",
+    "Event": "model",
+    "EventClusterer": "cluster",
+    "InputError": "errors",
+    "RawDocument": "model",
+    "Sentence": "model",
+    "Settings": "config",
+    "Store": "store",
+    "StoreError": "errors",
+    "StorylineError": "errors",
+    "Summary": "summarize",
+    "TimelineEntry": "model",
+    "build_events": "pipeline",
+    "ingest_paths": "pipeline",
+    "summarize_articles": "pipeline",
+    "summarize_event": "summarize",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'storyline' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

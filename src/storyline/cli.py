@@ -20,27 +20,17 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import SQLAlchemyError
 
-from .clean import BoilerplateModel
 from .config import DB_ENV, DEFAULT_DB, ExtractSettings, FetchSettings, ScaleSettings, ServeSettings, Settings
 from .errors import InputError, StorylineError
-from .evaluate.clustering import DATASETS as CLUSTER_DATASETS
-from .evaluate.clustering import evaluate_clustering, format_runs
-from .evaluate.extraction import evaluate_extraction
-from .evaluate.facts import evaluate_facts
-from .evaluate.summarization import BASELINES as SUMMARY_BASELINES
-from .evaluate.summarization import DATASETS as SUMMARY_DATASETS
-from .evaluate.summarization import WORD_LIMITS as SUMMARY_WORD_LIMITS
-from .evaluate.summarization import evaluate_summarization
-from .evaluate.summarization import format_table as format_summary_table
-from .extract import extract
-from .fetch import Fetcher, is_url
-from .ingest import read_document
+from .evaluate.datasets import CLUSTERING_DATASETS, SUMMARY_DATASETS
 from .listing import ORDERS, ListQuery
 from .model import Article, IngestReport, Sentence
-from .pipeline import cluster_articles, ingest_paths, summarize_articles, watch_feeds
 from .render import event_as_dict, event_as_markdown, event_as_text, sentence_as_dict
-from .scale import open_executor, require_dask
 from .store import Store
+
+# The pipeline's modules (scikit-learn, onnxruntime, spaCy, trafilatura: 3 to 4 s at start-up)
+# are imported by the commands that run it, so that those that only read the store
+# (`storyline events`, `keys`) answer at once.
 
 db_option = click.option(
     "--db",
@@ -116,6 +106,9 @@ def ingest(
         ),
         facts=replace(settings.facts, enabled=settings.facts.enabled and not no_facts),
     )
+    from .pipeline import ingest_paths
+    from .scale import open_executor, require_dask
+
     if workers or scheduler:
         require_dask()
     with Store(settings.db) as store, open_executor(settings.scale) as executor, _progress() as progress:
@@ -191,6 +184,10 @@ def watch(
     feeds: tuple[str, ...], follow: Path | None, interval: float, once: bool, db: str, allow_private: bool
 ) -> None:
     """Follow RSS/Atom feeds: poll them (conditional GET) and ingest the pages of new entries."""
+    from .clean import BoilerplateModel
+    from .fetch import Fetcher, is_url
+    from .pipeline import watch_feeds
+
     urls = list(feeds) + (_feed_list(follow) if follow else [])
     bad = [url for url in urls if not is_url(url)]
     if bad or not urls:
@@ -290,6 +287,8 @@ def _print_events(store: Store, fmt: str, query: ListQuery) -> None:
 @click.option("--query", default=None, help="Focus every summary on this question.")
 def summarize(inputs: tuple[str, ...], words: int | None, fmt: str, query: str | None) -> None:
     """Summarise each JSONL file, which holds the articles of ONE event."""
+    from .pipeline import summarize_articles
+
     settings = Settings.from_env()
     failed = False
     for given in inputs:
@@ -324,6 +323,8 @@ def _citation(sentence: Sentence) -> str:
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
 def cluster(input_path: str, fmt: str) -> None:
     """Assign each article of a time-ordered JSONL stream to an event; one line per article."""
+    from .pipeline import cluster_articles
+
     settings = Settings.from_env()
     articles = _read_articles(input_path, settings)
     labels = cluster_articles(articles, settings)
@@ -335,6 +336,9 @@ def cluster(input_path: str, fmt: str) -> None:
 
 def _read_articles(given: str, settings: Settings) -> list[Article]:
     """The articles of one input file; a bad line is reported and skipped, an empty result is an error."""
+    from .extract import extract
+    from .ingest import read_document
+
     extraction = extract(read_document(Path(given), settings.extract), settings.extract)
     for failure in extraction.failures:
         _warn(failure)
@@ -359,6 +363,8 @@ def evaluate() -> None:
 @click.option("--workers", type=click.IntRange(min=1), default=ExtractSettings.workers, show_default=True)
 def evaluate_extraction_command(data: Path, workers: int) -> None:
     """Article-body precision, recall and F1 (4-token shingles, as the benchmark scores) and speed."""
+    from .evaluate.extraction import evaluate_extraction
+
     settings = Settings.from_env()
     report = evaluate_extraction(data, replace(settings.extract, workers=workers), settings.clean)
     click.echo(f"{report.pages} pages, {report.failed} without text")
@@ -379,6 +385,8 @@ def evaluate_extraction_command(data: Path, workers: int) -> None:
 )
 def evaluate_facts_command(data: Path, pairs: Path | None) -> None:
     """Precision, recall and F1 of disagreement detection on hand-labelled figure pairs."""
+    from .evaluate.facts import evaluate_facts
+
     scores = evaluate_facts(data, Settings.from_env().facts, pairs)
     for split, score in scores.items():
         click.echo(
@@ -404,6 +412,11 @@ def evaluate_summarization_command(
     dataset: str, data: Path, words: int | None, max_tasks: int | None, jobs: int, generic: bool
 ) -> None:
     """ROUGE-1/2/L recall and F1 of storyline and of Lead, LexRank, TextRank and LSA, one table."""
+    from .evaluate.summarization import BASELINES as SUMMARY_BASELINES
+    from .evaluate.summarization import WORD_LIMITS as SUMMARY_WORD_LIMITS
+    from .evaluate.summarization import evaluate_summarization
+    from .evaluate.summarization import format_table as format_summary_table
+
     systems = ("storyline", *(("storyline-generic",) if generic else ()), *SUMMARY_BASELINES)
     try:
         results = evaluate_summarization(
@@ -415,13 +428,17 @@ def evaluate_summarization_command(
 
 
 @evaluate.command("clustering")
-@click.option("--dataset", type=click.Choice(CLUSTER_DATASETS), required=True, help="duc = DUC 2006 + 2007 together.")
+@click.option(
+    "--dataset", type=click.Choice(CLUSTERING_DATASETS), required=True, help="duc = DUC 2006 + 2007 together."
+)
 @data_option(
     "The dataset's folder or file, e.g. ../shared/eval/duc2006-2007 or ../shared/eval/uci-news-aggregator-sample."
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Score only the first N articles (date order).")
 def evaluate_clustering_command(dataset: str, data: Path, limit: int | None) -> None:
     """BCubed and pairwise P/R/F1 and event counts of storyline's clusterer and a TF-IDF baseline."""
+    from .evaluate.clustering import evaluate_clustering, format_runs
+
     settings = Settings.from_env()
     runs = evaluate_clustering(dataset, data, settings.cluster, settings.embed, limit=limit)
     click.echo(format_runs(dataset, runs))
@@ -513,6 +530,8 @@ def keys_create(name: str, db: str) -> None:
 @click.option("--db", default=None, help="Keep the demo's store in this file  [default: a temporary one]")
 def demo(db: str | None) -> None:
     """The main job on the bundled examples: ingest, cluster, summarise, print."""
+    from .pipeline import ingest_paths
+
     with (
         tempfile.TemporaryDirectory() as scratch,
         resources.as_file(resources.files("storyline") / "examples") as examples,

@@ -12,11 +12,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-
-from datasketch import MinHash, MinHashLSH
+from typing import TYPE_CHECKING
 
 from .config import DedupSettings
 from .model import Article
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 _NON_WORD = re.compile(r"\W+")
 
@@ -57,7 +59,12 @@ class NearDuplicates:
     """
 
     def __init__(self, settings: DedupSettings = DedupSettings()) -> None:
+        # datasketch loads SciPy (a second): imported by those who look for copies, not by every
+        # reader of the store (which needs content_hash alone).
+        from datasketch import MinHash, MinHashLSH
+
         self.settings = settings
+        self._minhash = MinHash
         self.lsh = MinHashLSH(threshold=settings.jaccard, num_perm=settings.num_perm)
         self.signatures: dict[str, MinHash] = {}
         self.originals: dict[str, str] = {}  # copy id -> original id
@@ -70,7 +77,7 @@ class NearDuplicates:
     def signature(self, words: Sequence[str]) -> MinHash:
         size = self.settings.shingle_words
         shingles = {" ".join(words[i : i + size]).encode("utf-8") for i in range(max(1, len(words) - size + 1))}
-        minhash = MinHash(num_perm=self.settings.num_perm, seed=1, permutations=self._permutations, scheme=self._scheme)
+        minhash = self._minhash(self.settings.num_perm, seed=1, permutations=self._permutations, scheme=self._scheme)
         minhash.update_batch(list(shingles))
         return minhash
 

@@ -23,7 +23,7 @@ from ..cluster import EventClusterer, clustering_embedder
 from ..config import ClusterSettings, EmbedSettings
 from ..errors import InputError
 from ..model import Article
-from .datasets import LabelledArticle, duc_articles, gva_articles, time_order, uci_articles
+from .datasets import CLUSTERING_DATASETS, LabelledArticle, duc_articles, gva_articles, time_order, uci_articles
 
 
 @dataclass(frozen=True)
@@ -167,8 +167,7 @@ class TfidfSinglePass:
         return [f"baseline-{label}" for label in labels]
 
 
-DATASETS = ("duc2006", "duc2007", "duc", "uci", "gva")
-"""``duc`` is DUC 2006 and DUC 2007 together, in one date-ordered stream."""
+DATASETS = CLUSTERING_DATASETS
 
 
 def load_dataset(dataset: str, data: str | Path) -> list[LabelledArticle]:

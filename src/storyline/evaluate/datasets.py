@@ -28,6 +28,10 @@ from ..model import Article
 DUC_TARBALL = "duc2006_2007_raw.tar.gz"
 UCI_FILE = "uci_news_aggregator_first6366.csv.gz"
 GVA_FILE = "gva_incidents_2013_2015.jsonl.gz"
+# Named here, where nothing heavy is imported, so that the command line can offer them.
+SUMMARY_DATASETS = ("duc2006", "duc2007-update", "multinews")
+CLUSTERING_DATASETS = ("duc2006", "duc2007", "duc", "uci", "gva")
+"""``duc`` is DUC 2006 and DUC 2007 together, in one date-ordered stream."""
 
 # Topic document folders inside the tarball; DUC 2007 "update" topics reuse documents of the
 # main task, so a year's articles come from its main folder only.

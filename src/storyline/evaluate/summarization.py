@@ -41,11 +41,11 @@ from ..embed import load_embedder
 from ..model import Article
 from ..sentences import split_sentences
 from ..summarize import Summary, summarize_event
-from .datasets import duc_topics
+from .datasets import SUMMARY_DATASETS, duc_topics
 
 DUC_ARCHIVE = "duc2006_2007_raw.tar.gz"
 MULTINEWS_FILE = "multinews_sample_test.csv.gz"
-DATASETS = ("duc2006", "duc2007-update", "multinews")
+DATASETS = SUMMARY_DATASETS
 WORD_LIMITS = {"duc2006": 250, "duc2007-update": 100, "multinews": 300}
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
 BASELINES = ("lead", "lexrank", "textrank", "lsa")
