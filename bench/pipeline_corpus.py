@@ -108,6 +108,22 @@ def page_html(story: Story, url: str) -> bytes:
     ).encode()
 
 
+def repeat(stories: list[Story], n: int) -> tuple[str, Story]:
+    """The ``n``-th story of the endless sequence ``stories`` makes (repeats beyond the real
+    ones: new URLs, dates +37 days, words dropped), with its URL."""
+    rep, index = divmod(n, len(stories))
+    story = stories[index]
+    if rep:
+        story = Story(
+            _drop_words(story.title, rep),
+            tuple(_drop_words(p, rep) for p in story.paragraphs),
+            story.published + rep * SHIFT if story.published else None,
+            story.site,
+            story.slug,
+        )
+    return f"https://{story.site}/news/{rep}/{story.slug}", story
+
+
 def pages(size: int, eval_dir: Path) -> tuple[Iterator[Page], int]:
     """``size`` pages: the real crawled pages and real articles, then repeats; and how many are real."""
     stories = real_stories(eval_dir)
@@ -119,20 +135,15 @@ def pages(size: int, eval_dir: Path) -> tuple[Iterator[Page], int]:
             if n < len(crawled):
                 yield Page(crawled[n].url, crawled[n].data)
                 continue
-            rep, index = divmod(n - len(crawled), len(stories))
-            story = stories[index]
-            if rep:
-                story = Story(
-                    _drop_words(story.title, rep),
-                    tuple(_drop_words(p, rep) for p in story.paragraphs),
-                    story.published + rep * SHIFT if story.published else None,
-                    story.site,
-                    story.slug,
-                )
-            url = f"https://{story.site}/news/{rep}/{story.slug}"
+            url, story = repeat(stories, n - len(crawled))
             yield Page(url, page_html(story, url))
 
     return generate(), real
+
+
+def crawled_count(eval_dir: Path) -> int:
+    """How many of the first pages are the benchmark's crawled pages (the stories come after)."""
+    return len(load_benchmark(eval_dir / "scrapinghub-aeb")[0])
 
 
 def write_warcs(size: int, out: Path, eval_dir: Path = DEFAULT_EVAL) -> dict:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -49,7 +50,14 @@ DEFAULT_POSTGRES = "postgresql://storyline:storyline@127.0.0.1:5432/storyline"
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards.
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    with postgres_database() as url:
+        yield url
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped afterwards.
 
     ``$STORYLINE_TEST_POSTGRES`` names a server (.ci/run sets it): then a missing server fails the
     test. Without it, a local server with the default role is tried, and its absence skips.

@@ -65,6 +65,44 @@ def test_events_in_every_format(examples, db):
     assert markdown.startswith(f"## {event['headline']}") and "**Sources:**" in markdown
 
 
+def test_events_are_filtered_ordered_and_limited(tmp_path, db):
+    records = [
+        {
+            "id": f"r{n}",
+            "title": f"{topic} in {town}",
+            "text": f"The {topic.lower()} in {town} forced {100 + n} residents from their homes on day {n}, officials said.",
+            "source": f"Outlet {n % 3}",
+            "published": f"2024-03-{1 + 3 * n:02d}T08:00:00Z",
+        }
+        for n, (topic, town) in enumerate(
+            [("Flood", "Aldwick"), ("Fire", "Brora"), ("Flood", "Corbridge"), ("Storm", "Dunoon"), ("Fire", "Ely")]
+        )
+    ]
+    write_jsonl(tmp_path / "towns.jsonl", records)
+    assert (
+        run_cli("ingest", str(tmp_path / "towns.jsonl"), "--db", db, env={"STORYLINE_EMBEDDINGS": "off"}).returncode
+        == 0
+    )
+
+    def headlines(*options: str) -> list[str]:
+        result = run_cli("events", "--db", db, "--format", "json", *options)
+        assert result.returncode == 0, result.stderr
+        return [json.loads(line)["headline"] for line in result.stdout.splitlines()]
+
+    newest_first = headlines()
+    assert len(newest_first) == 5 and "Ely" in newest_first[0] and "Aldwick" in newest_first[-1]
+    assert headlines("--limit", "2") == newest_first[:2]
+    assert all("Flood" in h for h in headlines("--q", "flood")) and len(headlines("--q", "FLOOD")) == 2
+    assert headlines("--q", "flood", "--outlet", "Outlet 2") == [h for h in newest_first if "Corbridge" in h]
+    assert headlines("--since", "2024-03-07", "--until", "2024-03-10") == [
+        h for h in newest_first if "Corbridge" in h or "Dunoon" in h
+    ]
+    assert headlines("--sort", "recent", "--limit", "0") == newest_first
+    limited = run_cli("events", "--db", db, "--limit", "2")
+    assert limited.stderr == "storyline: 2 of 5 events; --limit 0 shows them all\n"
+    assert run_cli("events", "--db", db, "--sort", "best").returncode == 2  # a usage error, named
+
+
 def test_summarize_prints_one_json_object_per_input(tmp_path):
     quake, final = str(DATA / "quake.jsonl"), str(DATA / "final.jsonl")
     result = run_cli("summarize", quake, str(tmp_path / "missing.jsonl"), final, "--words", "60", "--format", "json")

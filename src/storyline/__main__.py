@@ -1,3 +1,6 @@
 from .cli import run
 
-run()
+# Guarded: processes started with "spawn" (the API's job process, uvicorn's workers) import
+# the main module again, and must not run the command once more.
+if __name__ == "__main__":
+    run()

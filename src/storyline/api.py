@@ -2,17 +2,19 @@
 
 Every read has one URL for people and programs: a browser (``Accept: text/html``) gets a page,
 anything else gets JSON, and ``?format=json`` or ``?format=html`` decides explicitly (datasette's
-"every page has a JSON twin"). Writes go to a background worker that runs the same pipeline as
-``storyline ingest``; the request returns at once with a job to poll.
+"every page has a JSON twin"). Writes are queued as jobs that one server process at a time
+runs through the same pipeline as ``storyline ingest`` (jobs.py); the request returns at once
+with a job to poll. Reads come from list rows and indexes (listing.py) and are kept per process
+until the store changes (``ReadCache``); docs/serve.md says how and what was measured.
 """
 
 import json
 import logging
-import queue
-import threading
-import uuid
+import os
+from collections import OrderedDict
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import replace
+from datetime import date, datetime
 from importlib.metadata import version
 from typing import Annotated, Any, Literal
 
@@ -28,13 +30,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .config import Settings
+from .config import ServeSettings, Settings
 from .fetch import is_url
+from .jobs import JobRunner
 from .keys import key_name
-from .model import Article, Event, Failure, RawDocument
-from .pipeline import ingest_documents, ingest_paths
+from .listing import ListQuery, ListRow
+from .model import Article, Event
 from .render import event_as_dict
-from .store import EventQuery, Job, Store
+from .store import Job, Store
 from .web import (
     STATIC,
     TEMPLATES,
@@ -108,6 +111,10 @@ class EventBrief(BaseModel):
 class EventPage(BaseModel):
     items: list[EventBrief]
     total: int
+    complete: bool = Field(
+        description="False when a search stopped at the matches it reads (the newest 1,000 per index):"
+        " more events may match; more words or dates narrow it."
+    )
     limit: int
     offset: int
     next: str | None
@@ -144,79 +151,6 @@ class Health(BaseModel):
     schema_version: int
     articles: int
     events: int
-
-
-# -- the background worker ------------------------------------------------------------------
-
-
-class IngestWorker:
-    """One thread that runs submitted jobs in order, through the same pipeline as ``storyline ingest``.
-
-    One writer at a time: each job ends by rebuilding the events, and two rebuilds at once would
-    only race. Jobs live in the store, so a restarted server resumes those it had not finished.
-    """
-
-    def __init__(self, store: Store, settings: Settings) -> None:
-        self.store = store
-        self.settings = settings
-        self._queue: queue.Queue[str | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="storyline-ingest", daemon=True)
-
-    def start(self) -> None:
-        for job in self.store.unfinished_jobs():
-            self._queue.put(job.id)
-        self._thread.start()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout)
-
-    def submit(self, request: dict[str, Any]) -> Job:
-        job = self.store.add_job(uuid.uuid4().hex, json.dumps(request, ensure_ascii=False))
-        self._queue.put(job.id)
-        return job
-
-    def _run(self) -> None:
-        while (job_id := self._queue.get()) is not None:
-            try:
-                self.run_job(job_id)
-            except Exception:  # the worker must outlive any one job, even a failed status update
-                log.exception("job %s: could not record its outcome", job_id)
-
-    def run_job(self, job_id: str) -> None:
-        job = self.store.job(job_id)
-        if job is None:
-            return
-        self.store.update_job(job_id, "running")
-        failures: list[Failure] = []
-        try:
-            result = self._ingest(job_id, json.loads(job.request), failures)
-        except Exception as exc:  # a job's failure is reported on the job, not lost in a log
-            log.exception("job %s failed", job_id)
-            self.store.update_job(job_id, "failed", error=f"{exc.__class__.__name__}: {exc}")
-            return
-        nothing_read = failures and not (result["new"] or result["duplicate"])
-        error = "; ".join(result["failed"][:5]) if nothing_read else None
-        self.store.update_job(job_id, "failed" if nothing_read else "done", result=json.dumps(result), error=error)
-
-    def _ingest(self, job_id: str, request: dict[str, Any], failures: list[Failure]) -> dict[str, Any]:
-        """Run the ingest pipeline on the request's articles and URLs; return the tally."""
-        reports = []
-        if request.get("articles"):
-            # ASCII-escaped: raw U+2028, U+2029 or U+0085 inside a string would end a line for
-            # readers that split lines the way str.splitlines() does.
-            lines = "".join(json.dumps(a) + "\n" for a in request["articles"])
-            doc = RawDocument(origin=f"job {job_id}", kind="jsonl", data=lines.encode("utf-8"))
-            reports.append(ingest_documents([doc], self.store, self.settings, on_failure=failures.append))
-        if request.get("urls"):
-            # The API let through only http(s) URLs, so ingest_paths fetches each and reads no file.
-            reports.append(ingest_paths(request["urls"], self.store, self.settings, on_failure=failures.append))
-        return {
-            "new": sum(r.new for r in reports),
-            "duplicate": sum(r.duplicate for r in reports),
-            "failed": [str(f) for f in failures],
-            "events": reports[-1].events,
-        }
 
 
 # -- ASGI middleware ------------------------------------------------------------------------
@@ -317,21 +251,73 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class ReadCache:
+    """Answers to reads kept in this process, keyed by the request and the store's change counter.
+
+    Any write that changes what the store shows (an article stored, a slice of an event
+    rebuild) moves the counter, and every kept answer is stale from that moment: no answer is
+    ever older than the last write. Kept: 200 answers to GET on the pages and their JSON twins
+    (``/``, ``/events``, an event, an article), never jobs, health or the docs; and only while
+    reads are open (with ``--private`` a key must be checked first).
+    """
+
+    PATHS = ("/events", "/articles/")
+
+    def __init__(self, app: ASGIApp, store: Store, entries: int) -> None:
+        self.app = app
+        self.store = store
+        self.entries = entries
+        self._answers: OrderedDict[tuple, tuple[dict, bytes]] = OrderedDict()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or scope["method"] != "GET" or not (path == "/" or path.startswith(self.PATHS)):
+            await self.app(scope, receive, send)
+            return
+        html = b"text/html" in dict(scope["headers"]).get(b"accept", b"")
+        # One indexed row: reading it costs a small part of answering.
+        key = (self.store.change_count(), path, scope["query_string"], html)
+        if (kept := self._answers.get(key)) is not None:
+            self._answers.move_to_end(key)
+            start, body = kept
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+            return
+        start: dict = {}
+        chunks: list[bytes] = []
+
+        async def keep(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body") and start.get("status") == 200:
+                    self._keep(key, start, b"".join(chunks))
+            await send(message)
+
+        await self.app(scope, receive, keep)
+
+    def _keep(self, key: tuple, start: dict, body: bytes) -> None:
+        self._answers[key] = (start, body)
+        while len(self._answers) > self.entries:
+            self._answers.popitem(last=False)
+
+
 # -- the application ------------------------------------------------------------------------
 
 
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
-    """The FastAPI application over ``settings.db`` (or an open ``store``), with its ingest worker."""
-    store = store or Store(settings.db)
-    worker = IngestWorker(store, settings)
+    """The FastAPI application over ``settings.db`` (or an open ``store``), with its job runner."""
+    store = store or Store(settings.db, settings.search)
+    runner = JobRunner(store, settings)
     serve = settings.serve
     templates = _templates()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        worker.start()
+        runner.start()
         yield
-        worker.stop()
+        runner.stop()
         store.close()
 
     app = FastAPI(
@@ -340,9 +326,11 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         summary="News articles from many outlets in, events with cited multi-source summaries out.",
         lifespan=lifespan,
     )
-    app.state.store, app.state.worker = store, worker
+    app.state.store, app.state.runner = store, runner
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders)
+    if serve.cache_entries and not serve.private:
+        app.add_middleware(ReadCache, store=store, entries=serve.cache_entries)
     app.add_middleware(BodyLimit, limit=serve.max_body_bytes)
     app.add_middleware(RefuseNul)
     if serve.cors_origins:
@@ -419,38 +407,68 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         since: Annotated[str, Query(description="First day (YYYY-MM-DD), inclusive.")] = "",
         until: Annotated[str, Query(description="Last day (YYYY-MM-DD), inclusive.")] = "",
         outlet: Annotated[str, Query(max_length=200, description="Only events this outlet covered.")] = "",
-        sort: Literal["recent", "coverage"] = "recent",
+        sort: Annotated[
+            Literal["relevance", "recent", "coverage"] | None,
+            Query(description="Default: relevance with q, else recent."),
+        ] = None,
         limit: Annotated[int | None, Query(ge=1, le=serve.max_page_size)] = None,
         offset: Annotated[int, Query(ge=0, le=_SQL_BIGINT_MAX)] = 0,
         format: Format = None,
     ) -> Any:
-        """Events, newest (``sort=recent``) or most covered (``sort=coverage``) first, one page at a time."""
-        first, last = _day(since, "since"), _day(until, "until")
-        query = EventQuery(
-            text=q.strip(),
-            since=datetime.combine(first, time.min, UTC) if first else None,
-            until=_start_of_day_after(last) if last else None,
+        """Events, best match (``sort=relevance``, with ``q``), newest (``sort=recent``) or most covered
+        (``sort=coverage``) first, one page at a time."""
+        query = ListQuery.of_days(
+            text=q,
+            since=_day(since, "since"),
+            until=_day(until, "until"),
             source=outlet,
-            order=sort,
+            order=sort or "",
             limit=limit or serve.page_size,
             offset=offset,
         )
-        events, total = store.find_events(query)
+        found = store.find_events(query)
+        total = found.total
         nearby = {
             "next": _page_url(request, query.offset + query.limit) if query.offset + query.limit < total else None,
             "prev": _page_url(request, max(query.offset - query.limit, 0)) if query.offset else None,
         }
         if _wants_html(request, format):
-            filters = {"q": q, "since": since, "until": until, "outlet": outlet, "sort": sort}
-            context = {"events": events, "total": total, "query": query, "filters": filters, **nearby}
-            return page(request, "events.html", {**context, "outlets": store.sources(), "date_span": date_span})
-        items = [_brief(e) for e in events]
-        return {"items": items, "total": total, "limit": query.limit, "offset": query.offset, **nearby}
+            filters = {"q": q, "since": since, "until": until, "outlet": outlet, "sort": query.sort}
+            context = {"events": found.rows, "total": total, "complete": found.complete, "query": query, **nearby}
+            return page(
+                request,
+                "events.html",
+                {**context, "filters": filters, "outlets": _outlet_choices(outlet), "date_span": date_span},
+            )
+        items = [_brief(row) for row in found.rows]
+        return {
+            "items": items,
+            "total": total,
+            "complete": found.complete,
+            "limit": query.limit,
+            "offset": query.offset,
+            **nearby,
+        }
+
+    outlets_at: dict[int, list[tuple[str, int]]] = {}  # by the store's change count: one entry
+
+    def _outlet_choices(chosen: str) -> list[tuple[str, int]]:
+        """The most prolific outlets for the filter, and the chosen one even when it is not among
+        them. Counted once per change of the store: every page of the list shows them."""
+        changes = store.change_count()
+        if (counted := outlets_at.get(changes)) is None:
+            counted = store.outlets(limit=serve.outlet_choices)
+            outlets_at.clear()
+            outlets_at[changes] = counted
+        choices = list(counted)
+        if chosen and chosen not in {name for name, _ in choices}:
+            choices.append((chosen, store.outlet_events(chosen)))
+        return choices
 
     @app.get("/events/{event_id}", response_model=EventDetail, responses=html_too, dependencies=reads, tags=["read"])
     def get_event(request: Request, event_id: str, format: Format = None) -> Any:
         """One event: headline, cited summary, sources by outlet (copies marked), facts, disagreements, timeline."""
-        event = store.event(event_id)
+        event = store.event(event_id, texts=False)
         if event is None:
             raise HTTPException(404, f"no event {event_id!r}")
         outlets = outlets_of(event)
@@ -501,7 +519,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         for url in submission.urls:
             if not is_url(url):
                 raise HTTPException(422, f"{url!r}: only http and https URLs can be fetched")
-        job = worker.submit(submission.model_dump(exclude_defaults=True))
+        job = runner.submit(submission.model_dump(exclude_defaults=True))
         log.info("job %s queued by key %r: %d items", job.id, key, count)
         answer = _job_dict(job)
         return JSONResponse(jsonable_encoder(answer), status_code=202, headers={"Location": answer["url"]})
@@ -515,6 +533,44 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         return _job_dict(job)
 
     return app
+
+
+SERVE_ENV = "STORYLINE_SERVE"
+"""The options of ``storyline serve``, as JSON, for the server processes uvicorn starts."""
+
+
+def serving_settings(
+    db: str,
+    host: str,
+    port: int,
+    cors_origins: list[str] | tuple[str, ...] = (),
+    private: bool = False,
+    allow_private: bool = False,
+    workers: int = 1,
+    cache: int = ServeSettings.cache_entries,
+    no_facts: bool = False,
+) -> Settings:
+    """The settings of ``storyline serve`` with these options."""
+    settings = Settings.from_env(db).described_with(facts=not no_facts)
+    return replace(
+        settings,
+        serve=replace(
+            settings.serve,
+            host=host,
+            port=port,
+            cors_origins=tuple(cors_origins),
+            private=private,
+            workers=workers,
+            cache_entries=cache,
+        ),
+        fetch=replace(settings.fetch, allow_private=allow_private or settings.fetch.allow_private),
+    )
+
+
+def app_from_env() -> FastAPI:
+    """The application of one server process, from ``$STORYLINE_SERVE``: uvicorn calls this in
+    each of its worker processes."""
+    return create_app(serving_settings(**json.loads(os.environ[SERVE_ENV])))
 
 
 def _templates() -> Jinja2Templates:
@@ -552,13 +608,6 @@ def _day(value: str, name: str) -> date | None:
         raise HTTPException(422, f"{name}={value!r}: not a date (use YYYY-MM-DD)") from None
 
 
-def _start_of_day_after(day: date) -> datetime | None:
-    try:
-        return datetime.combine(day + timedelta(days=1), time.min, UTC)
-    except OverflowError:  # until=9999-12-31: the calendar's last day leaves nothing after it
-        return None
-
-
 def _page_url(request: Request, offset: int) -> str:
     url = request.url.include_query_params(offset=offset)
     return f"{url.path}?{url.query}"
@@ -570,16 +619,16 @@ def _as_submission(body: Submission | list[ArticleIn] | ArticleIn) -> Submission
     return Submission(articles=body if isinstance(body, list) else [body])
 
 
-def _brief(event: Event) -> dict[str, Any]:
+def _brief(row: ListRow) -> dict[str, Any]:
     return {
-        "id": event.id,
-        "headline": event.headline,
-        "lead": event.summary[0].text if event.summary else "",
-        "sources": event.sources,
-        "article_count": len(event.articles),
-        "first_published": event.first_published,
-        "last_published": event.last_published,
-        "url": f"/events/{event.id}",
+        "id": row.id,
+        "headline": row.headline,
+        "lead": row.lead,
+        "sources": row.sources,
+        "article_count": row.article_count,
+        "first_published": row.first_published,
+        "last_published": row.last_published,
+        "url": f"/events/{row.id}",
     }
 
 

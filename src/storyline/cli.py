@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -24,6 +25,7 @@ from .errors import InputError, StorylineError
 if TYPE_CHECKING:
     from rich.progress import Progress
 
+    from .listing import ListQuery
     from .model import Article, IngestReport, Sentence
     from .store import Store
 
@@ -45,6 +47,10 @@ class LazyChoice(click.Choice):
         module, name = self._where
         return tuple(getattr(importlib.import_module(module, __package__), name))
 
+
+# The pipeline's modules (scikit-learn, onnxruntime, spaCy, trafilatura: 3 to 4 s at start-up)
+# are imported by the commands that run it, so that those that only read the store
+# (`storyline events`, `keys`) answer at once.
 
 db_option = click.option(
     "--db",
@@ -119,6 +125,7 @@ def ingest(
         scale=replace(settings.scale, workers=workers, scheduler=scheduler),
         facts=replace(settings.facts, enabled=settings.facts.enabled and not no_facts),
     )
+
     if workers or scheduler:
         require_dask()
     with Store(settings.db) as store, open_executor(settings.scale) as executor, _progress() as progress:
@@ -223,27 +230,81 @@ def _feed_list(path: Path) -> list[str]:
     return [line for line in lines if line]
 
 
+def list_options(command: Callable) -> Callable:
+    """The filters, order and limit of every command that lists (``events``; ``stories`` too)."""
+    day = click.DateTime(formats=["%Y-%m-%d"])
+    for option in reversed(
+        [
+            click.option("--q", "q", default="", help="Words that must all appear (word* for a prefix)."),
+            click.option("--since", type=day, default=None, help="First day (YYYY-MM-DD), inclusive."),
+            click.option("--until", type=day, default=None, help="Last day (YYYY-MM-DD), inclusive."),
+            click.option("--outlet", default="", help="Only what this outlet covered."),
+            click.option(
+                "--sort",
+                type=LazyChoice(".listing", "ORDERS"),
+                default=None,
+                help="Order  [default: relevance with --q, else recent]",
+            ),
+            click.option(
+                "--limit", type=click.IntRange(min=0), default=20, show_default=True, help="How many; 0 for all."
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _list_query(
+    q: str, since: datetime | None, until: datetime | None, outlet: str, sort: str | None, limit: int
+) -> ListQuery:
+    from .listing import ListQuery
+
+    return ListQuery.of_days(
+        text=q,
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+        source=outlet,
+        order=sort or "",
+        limit=limit,
+    )
+
+
 @main.command()
 @db_option
+@list_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
-def events(db: str, fmt: str) -> None:
-    """Show the events in the store with headline, cited summary, sources and dates."""
+def events(
+    db: str,
+    q: str,
+    since: datetime | None,
+    until: datetime | None,
+    outlet: str,
+    sort: str | None,
+    limit: int,
+    fmt: str,
+) -> None:
+    """Show events with headline, cited summary, sources and dates: the newest 20 by default.
+
+    They are printed as they are read, a few at a time, however many are asked for.
+    """
+    query = _list_query(q, since, until, outlet, sort, limit)
     from .store import Store
 
     with Store(Settings.from_env(db).db) as store:
-        _print_events(store, fmt)
+        _print_events(store, fmt, query)
+        found = store.find_events(replace(query, limit=1))
+    if limit and found.total > limit:
+        _warn(f"{limit} of {found.total}{'' if found.complete else '+'} events; --limit 0 shows them all")
 
 
-def _print_events(store: Store, fmt: str) -> None:
+def _print_events(store: Store, fmt: str, query: ListQuery) -> None:
     from .render import event_as_dict, event_as_markdown, event_as_text
 
-    stored = store.events()
-    if fmt == "json":
-        for event in stored:
-            click.echo(json.dumps(event_as_dict(event), ensure_ascii=False))
-    else:
-        render = event_as_markdown if fmt == "markdown" else event_as_text
-        click.echo("\n\n".join(render(event) for event in stored))
+    render = {"json": lambda e: json.dumps(event_as_dict(e), ensure_ascii=False), "markdown": event_as_markdown}
+    for n, event in enumerate(store.iter_events(query)):
+        if n and fmt != "json":
+            click.echo()
+        click.echo(render.get(fmt, event_as_text)(event))
 
 
 @main.command()
@@ -486,25 +547,64 @@ def train_events_command(data: Path, out: Path | None) -> None:
 @db_option
 @click.option("--host", default=ServeSettings.host, show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=ServeSettings.port, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=ServeSettings.workers,
+    show_default=True,
+    help="Server processes; one per core. They share the store, and one at a time runs ingest jobs.",
+)
+@click.option(
+    "--cache",
+    type=click.IntRange(min=0),
+    default=ServeSettings.cache_entries,
+    show_default=True,
+    help="Answers to reads kept per process until the store changes; 0: none.",
+)
 @click.option("--cors-origin", "cors_origins", multiple=True, help="Allow browser calls from this origin (repeatable).")
 @click.option("--private", is_flag=True, help="Reads need an API key too (by default only writes do).")
 @click.option("--allow-private", is_flag=True, help="Let POSTed URLs reach loopback and private addresses.")
-def serve(db: str, host: str, port: int, cors_origins: tuple[str, ...], private: bool, allow_private: bool) -> None:
-    """Serve the HTTP API and web pages; writes need a key from `storyline keys create`."""
+@click.option("--no-facts", is_flag=True, help="Jobs skip entities, figures and disagreements (as ingest --no-facts).")
+@click.option("--lexical-summaries", is_flag=True, hidden=True)  # as ingest's: summaries are TF-IDF alone since #21
+def serve(
+    db: str,
+    host: str,
+    port: int,
+    workers: int,
+    cache: int,
+    cors_origins: tuple[str, ...],
+    private: bool,
+    allow_private: bool,
+    no_facts: bool,
+    lexical_summaries: bool,
+) -> None:
+    """Serve the HTTP API and web pages; writes need a key from `storyline keys create`.
+
+    A store bulk-loaded with --no-facts wants the same flag here: jobs describe events as it
+    says, and an event described otherwise is described again.
+    """
     # Imported here: FastAPI and uvicorn cost every other command half a second of start-up.
     import uvicorn
 
-    from .api import create_app
+    from .api import SERVE_ENV, serving_settings
+    from .store import Store
 
-    settings = Settings.from_env(db)
-    settings = replace(
-        settings,
-        serve=replace(settings.serve, host=host, port=port, cors_origins=cors_origins, private=private),
-        fetch=replace(settings.fetch, allow_private=allow_private or settings.fetch.allow_private),
-    )
-    app = create_app(settings)
+    options = {
+        "db": Settings.from_env(db).db,
+        "host": host,
+        "port": port,
+        "cors_origins": list(cors_origins),
+        "private": private,
+        "allow_private": allow_private,
+        "workers": workers,
+        "cache": cache,
+        "no_facts": no_facts,
+    }
+    settings = serving_settings(**options)
+    Store(settings.db, settings.search).close()  # migrated once, before the server processes open it
+    os.environ[SERVE_ENV] = json.dumps(options)
     click.echo(f"storyline: serving {settings.db} at http://{host}:{port}/ (API docs at /docs)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run("storyline.api:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="info")
 
 
 @main.group()
@@ -528,6 +628,7 @@ def keys_create(name: str, db: str) -> None:
 @click.option("--db", default=None, help="Keep the demo's store in this file  [default: a temporary one]")
 def demo(db: str | None) -> None:
     """The main job on the bundled examples: ingest, cluster, summarise, print."""
+    from .listing import ListQuery
     from .pipeline import ingest_paths
     from .store import Store
 
@@ -539,7 +640,7 @@ def demo(db: str | None) -> None:
         with Store(settings.db) as store:
             report = ingest_paths(sorted(examples.glob("*.txt")), store, settings, on_failure=_warn)
             click.echo(f"Ingested the bundled examples: {_tally(report)}\n")
-            _print_events(store, "text")
+            _print_events(store, "text", ListQuery(limit=0))
 
 
 def run() -> None:

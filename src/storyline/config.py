@@ -7,7 +7,7 @@ environment or hard-codes a threshold of its own.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 DEFAULT_DB = "storyline.db"
 DB_ENV = "STORYLINE_DB"
@@ -386,6 +386,44 @@ class ServeSettings:
     """Origins allowed to call the API from a browser; none by default (same-origin only)."""
     private: bool = False
     """True makes reads need an API key too; by default only writes do."""
+    workers: int = 1
+    """Server processes (uvicorn's own); they share the store, and one of them at a time runs
+    the ingest jobs (``lease_seconds``). One per core: each answers reads on its own."""
+    cache_entries: int = 512
+    """Answers to reads kept per server process, keyed by URL and the store's change counter:
+    any write to the store makes them stale at once. 0 turns the cache off."""
+    outlet_choices: int = 100
+    """Outlets offered in the event list's filter (the most prolific); the 100k benchmark store
+    holds thousands, and every page would carry them all."""
+    lease_seconds: float = 30.0
+    """How long the ingest lease of a server process lasts unless renewed (every third of it):
+    if the process holding it dies, another takes the jobs over after at most this long."""
+    job_poll_seconds: float = 1.0
+    """How often the lease holder looks for jobs queued through another server process."""
+    job_batch: int = 50
+    """Queued jobs an ingest run takes together: their articles are stored job by job, and the
+    events rebuilt once for all of them (a rebuild reads the whole store)."""
+    job_gather_seconds: float = 2.0
+    """How long the job runner waits, once it finds a job, for more to arrive (a client posting
+    a thousand articles in batches of 100 sends them within a second) to run them together; well
+    under ``lease_seconds``, which the wait uses up."""
+    job_priority: int = 10
+    """Nice value of the process that runs ingest jobs: on a busy machine the reads come first."""
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Full-text search of events (``storyline.search``, ``storyline.listing``)."""
+
+    max_matches: int = 1000
+    """Matching documents a search reads per index (articles; events' headlines and summaries),
+    newest first, and scores. In the 100k benchmark store "shooting" is in 37,933 articles:
+    ranking them all took 106 ms in SQLite (bm25 costs about 5 us a row), the newest 1,000 of
+    each index with their events 12 ms (load average 5 on 2 cores). When more match, the
+    results say so (``complete`` false) and more words or dates narrow them."""
+    min_prefix_chars: int = 3
+    """Letters a word needs before a trailing ``*`` makes it a prefix: "a*" would read the
+    postings of every word that starts with "a"."""
 
 
 @dataclass(frozen=True)
@@ -439,7 +477,14 @@ class Settings:
     summary: SummarySettings = field(default_factory=SummarySettings)
     facts: FactsSettings = field(default_factory=FactsSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
     scale: ScaleSettings = field(default_factory=ScaleSettings)
+
+    def described_with(self, facts: bool = True) -> Settings:
+        """These settings with spaCy's facts left out when not wanted (``--no-facts``): a server
+        ingesting into a store bulk-loaded without them must describe events alike, or its first
+        job describes every event again."""
+        return replace(self, facts=replace(self.facts, enabled=self.facts.enabled and facts))
 
     @classmethod
     def from_env(cls, db: str | None = None) -> Settings:

@@ -51,8 +51,10 @@ def ingest_paths(
     on_document: Callable[[RawDocument], None] = lambda doc: None,
     fetch_entries: bool = False,
     executor: Executor | None = None,
+    rebuild: bool = True,
 ) -> IngestReport:
-    """Read, extract, clean and store every input under ``paths``, then rebuild the events.
+    """Read, extract, clean and store every input under ``paths``, then rebuild the events
+    (unless not ``rebuild``: the API's job runner rebuilds once for several jobs).
 
     An input is a file, a directory, or an http(s) URL of a page or a feed. A feed given as a
     URL has each entry's page fetched and extracted; a feed file too when ``fetch_entries``,
@@ -71,7 +73,8 @@ def ingest_paths(
         else:
             extracted = _extract_on(executor, paths, settings, fetcher, fetch_entries)
         _store_documents(extracted, store, settings, report, on_failure, on_document)
-    report.events, report.analysed = refresh_events(store, settings, executor)
+    if rebuild:
+        report.events, report.analysed = refresh_events(store, settings, executor)
     return report
 
 
@@ -97,11 +100,14 @@ def ingest_documents(
     store: Store,
     settings: Settings,
     on_failure: Callable[[Failure], None] = lambda failure: None,
+    rebuild: bool = True,
 ) -> IngestReport:
-    """Extract and store documents that were read elsewhere (the HTTP API), then rebuild the events."""
+    """Extract and store documents that were read elsewhere (the HTTP API), then rebuild the
+    events unless not ``rebuild``."""
     report = IngestReport()
     _store_documents(extract_many(docs, settings.extract), store, settings, report, on_failure)
-    report.events, report.analysed = refresh_events(store, settings)
+    if rebuild:
+        report.events, report.analysed = refresh_events(store, settings)
     return report
 
 

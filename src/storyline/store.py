@@ -11,23 +11,47 @@ from __future__ import annotations
 import base64
 import itertools
 import re
+import time
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy import bindparam, create_engine, event, inspect, make_url, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from .config import SearchSettings
 from .dedup import content_hash
 from .errors import StoreError
 from .facts import ArticleFacts
-from .facts.records import article_facts_from_json, article_facts_to_json, facts_from_json, facts_to_json
-from .model import Article, Event, RawDocument, Sentence, TimelineEntry
+from .facts.records import article_facts_from_json, article_facts_to_json
+from .listing import ListPage, ListQuery, find_ids, find_page
+from .listing import to_iso as _iso
+from .model import Article, Event, RawDocument
+from .rows import (
+    ARTICLE_COLUMNS,
+    EVENT_ORDERS,
+    EVENTS,
+    article_from_row,
+    count_change,
+    delete_events,
+    digest,
+    fill_list_rows,
+    fill_search_vectors,
+    insert_event,
+    load_events,
+    search_vector,
+)
+from .search import fts5_schema
 
-MIGRATIONS: list[list[str]] = [
+# A migration is a list of steps: SQL for every database, SQL by dialect ({"sqlite": ...}; a
+# dialect not named skips the step), or a function of the open connection for what SQL alone
+# cannot do portably.
+Step = str | Mapping[str, str] | Callable[[Connection], None]
+
+MIGRATIONS: list[list[Step]] = [
     # 1: documents, articles, events with their summaries and timelines
     [
         """CREATE TABLE documents (
@@ -129,7 +153,76 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE events ADD COLUMN made_with TEXT NOT NULL DEFAULT ''",
         "CREATE INDEX events_made_with ON events (made_with)",
     ],
-    # 8: what spaCy found in each article (names, figures, dates), kept so that describing an
+    # 8: serving a big store and a busy ingest (#22). Events carry the rows their lists show
+    # (summary text, outlets), a digest of what was written (a rebuild rewrites only the events
+    # that changed) and a number (seq) that the search index knows them by; event_outlets makes
+    # the outlet filter a lookup; indexes serve both list orders and the events of an article.
+    # Full-text search: SQLite FTS5 indexes of articles and events (external content, kept in
+    # step by triggers; an article is known by its ingest_order, which becomes unique), or
+    # PostgreSQL tsvector columns with GIN indexes, filled by the store (search.py says why not
+    # by PostgreSQL's own parser). The change counter keys the servers' caches; a lease keeps
+    # one job runner among several server processes.
+    [
+        "ALTER TABLE events ADD COLUMN summary_text TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE events ADD COLUMN sources TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE events ADD COLUMN digest TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE events ADD COLUMN seq INTEGER NOT NULL DEFAULT 0",
+        """CREATE TABLE event_outlets (
+            source TEXT NOT NULL,
+            event_id TEXT NOT NULL REFERENCES events(id),
+            first_published TEXT,           -- the event's dates and count, copied: one outlet's
+            last_published TEXT,            -- events are listed by walking its own index
+            article_count INTEGER NOT NULL,
+            PRIMARY KEY (source, event_id))""",
+        fill_list_rows,
+        {
+            "sqlite": "CREATE UNIQUE INDEX events_seq ON events (seq)",
+            "postgresql": "CREATE INDEX events_seq ON events (seq)",
+        },
+        # (article_id, event_id): a search's lookup from a matching article to its event reads
+        # the index alone
+        "CREATE INDEX event_articles_article ON event_articles (article_id, event_id)",
+        {
+            "sqlite": "CREATE INDEX events_recent ON events (last_published DESC, article_count DESC, id)",
+            "postgresql": "CREATE INDEX events_recent ON events (last_published DESC NULLS LAST, article_count DESC, id)",
+        },
+        {
+            "sqlite": "CREATE INDEX events_coverage ON events (article_count DESC, last_published DESC, id)",
+            "postgresql": "CREATE INDEX events_coverage ON events (article_count DESC, last_published DESC NULLS LAST, id)",
+        },
+        {
+            "sqlite": "CREATE INDEX event_outlets_recent ON event_outlets"
+            " (source, last_published DESC, article_count DESC, event_id)",
+            "postgresql": "CREATE INDEX event_outlets_recent ON event_outlets"
+            " (source, last_published DESC NULLS LAST, article_count DESC, event_id)",
+        },
+        {
+            "sqlite": "CREATE INDEX event_outlets_coverage ON event_outlets"
+            " (source, article_count DESC, last_published DESC, event_id)",
+            "postgresql": "CREATE INDEX event_outlets_coverage ON event_outlets"
+            " (source, article_count DESC, last_published DESC NULLS LAST, event_id)",
+        },
+        "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+        "INSERT INTO counters (name, value) VALUES ('changes', 0)",
+        "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at DOUBLE PRECISION NOT NULL)",
+        # Two ingests at once could once read the same MAX(ingest_order); writes now take
+        # SQLite's write lock first (_sqlite_begin), and old duplicates are numbered anew.
+        {
+            "sqlite": "UPDATE articles SET ingest_order = (SELECT MAX(ingest_order) FROM articles) + rowid"
+            " WHERE rowid IN (SELECT a.rowid FROM articles a JOIN articles b"
+            " ON b.ingest_order = a.ingest_order AND b.rowid < a.rowid)"
+        },
+        {"sqlite": "DROP INDEX articles_ingest_order"},
+        {"sqlite": "CREATE UNIQUE INDEX articles_ingest_order ON articles (ingest_order)"},
+        *({"sqlite": sql} for sql in fts5_schema("articles_search", "articles", "ingest_order", ("title", "text"))),
+        *({"sqlite": sql} for sql in fts5_schema("events_search", "events", "seq", ("headline", "summary_text"))),
+        {"postgresql": "ALTER TABLE articles ADD COLUMN search tsvector"},
+        {"postgresql": "ALTER TABLE events ADD COLUMN search tsvector"},
+        fill_search_vectors,
+        {"postgresql": "CREATE INDEX articles_search ON articles USING GIN (search)"},
+        {"postgresql": "CREATE INDEX events_search ON events USING GIN (search)"},
+    ],
+    # 9: what spaCy found in each article (names, figures, dates), kept so that describing an
     # event again only combines its articles' facts instead of reading them all again
     [
         """CREATE TABLE article_facts (
@@ -141,8 +234,14 @@ MIGRATIONS: list[list[str]] = [
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 _VECTOR_ROWS = 5_000  # article vectors encoded and written per statement
-_IDS_PER_QUERY = 500  # ids bound in one IN (...) list: SQLite allows 32,766 parameters at most
-_EVENT_TABLES = ("event_facts", "timeline_entries", "summary_sentences", "event_articles", "events")
+# Events written per transaction: at most 100, or as many as hold 2,000 articles (an event of
+# more is a transaction of its own). Few: the job process that writes them runs at a low CPU
+# priority and holds SQLite's write lock meanwhile; 500 events (about a second of CPU) stretched
+# past the 10 s other writers wait for it (busy_timeout) on a busy 2-core machine.
+_EVENT_SLICE = 100
+_SLICE_ARTICLES = 2_000
+# Ids bound in one IN (...) list: SQLite may allow no more than 32,766 parameters, PostgreSQL 65,535.
+_IDS_PER_LOOKUP = 500
 
 
 def database_url(db: str) -> str:
@@ -187,23 +286,19 @@ def _storable(article: Article) -> Article:
     return replace(article, **unstorable) if unstorable else article
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value else None
-
-
-def _from_iso(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
 class Store:
     """Articles, raw documents and events in one database."""
 
-    def __init__(self, db: str) -> None:
+    def __init__(self, db: str, search: SearchSettings = SearchSettings()) -> None:
         self.db = db
+        self.search = search
         try:
             self.engine: Engine = create_engine(database_url(db))
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
+                event.listen(self.engine, "begin", _sqlite_begin)
+            # Writes go through this: on SQLite they take the write lock when they begin.
+            self._writes = self.engine.execution_options(storyline_write=True)
             self.migrate()
         except SQLAlchemyError as exc:
             # One line, and never the password of a database URL.
@@ -227,25 +322,47 @@ class Store:
             return conn.execute(text("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")).scalar_one()
 
     def migrate(self) -> int:
-        """Apply the migrations this database lacks, each in its own transaction; return the version."""
-        with self.engine.begin() as conn:
+        """Apply the migrations this database lacks, each in its own transaction; return the version.
+
+        A store that is up to date is only read (opening it never waits for a writer). Several
+        processes may open a new store at once (``serve --workers``): each migration checks
+        the version again once it holds the write lock, so none is applied twice.
+        """
+        version = self._stored_version()
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.db}: schema version {version} is newer than this storyline ({SCHEMA_VERSION})")
+        if version == SCHEMA_VERSION:
+            return version
+        with self._writes.begin() as conn:
             conn.execute(
                 text(
                     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
                 )
             )
-        version = self.schema_version()
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"{self.db}: schema version {version} is newer than this storyline ({SCHEMA_VERSION})")
+        dialect = self.engine.dialect.name
         for number in range(version + 1, SCHEMA_VERSION + 1):
-            with self.engine.begin() as conn:
-                for statement in MIGRATIONS[number - 1]:
-                    conn.execute(text(_for_dialect(statement, self.engine.dialect.name)))
+            with self._writes.begin() as conn:
+                if dialect == "postgresql":
+                    conn.execute(text("LOCK TABLE schema_migrations IN EXCLUSIVE MODE"))
+                if conn.execute(text("SELECT 1 FROM schema_migrations WHERE version = :v"), {"v": number}).first():
+                    continue
+                for step in MIGRATIONS[number - 1]:
+                    if callable(step):
+                        step(conn)
+                    elif statement := step if isinstance(step, str) else step.get(dialect):
+                        conn.execute(text(_for_dialect(statement, dialect)))
                 conn.execute(
                     text("INSERT INTO schema_migrations (version, applied_at) VALUES (:v, :t)"),
                     {"v": number, "t": _iso(datetime.now(UTC))},
                 )
         return SCHEMA_VERSION
+
+    def _stored_version(self) -> int:
+        """The schema version of the database, 0 for a new one."""
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table("schema_migrations"):
+                return 0
+            return conn.execute(text("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")).scalar_one()
 
     # -- articles -------------------------------------------------------------------------
 
@@ -257,7 +374,7 @@ class Store:
         """
         now = _iso(datetime.now(UTC))
         new = 0
-        with self.engine.begin() as conn:
+        with self._writes.begin() as conn:
             if not conn.execute(text("SELECT 1 FROM documents WHERE id = :id"), {"id": doc.id}).first():
                 conn.execute(
                     text(
@@ -272,6 +389,8 @@ class Store:
                     },
                 )
             order = conn.execute(text("SELECT COALESCE(MAX(ingest_order), 0) FROM articles")).scalar_one()
+            # SQLite's FTS5 index is kept in step by a trigger; PostgreSQL's vector is written here.
+            search = search_vector(conn)
             for article in map(_storable, articles):
                 digest = content_hash(article.text)
                 if conn.execute(
@@ -283,8 +402,8 @@ class Store:
                 conn.execute(
                     text(
                         "INSERT INTO articles (id, document_id, content_hash, ingest_order, title, text, url, source,"
-                        " published, author, language) VALUES (:id, :doc, :h, :order, :title, :text, :url, :source,"
-                        " :published, :author, :language)"
+                        f" published, author, language{search.column}) VALUES (:id, :doc, :h, :order, :title, :text,"
+                        f" :url, :source, :published, :author, :language{search.value})"
                     ),
                     {
                         "id": article.id,
@@ -298,17 +417,20 @@ class Store:
                         "published": _iso(article.published),
                         "author": article.author,
                         "language": article.language,
+                        **search.of(article.title, article.text),
                     },
                 )
+            if new:
+                count_change(conn)
         return new, len(articles) - new
 
     def articles(self) -> list[Article]:
         """Every stored article in time order (undated ones first, then by arrival)."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                text(f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY COALESCE(published, ''), ingest_order")
+                text(f"SELECT {ARTICLE_COLUMNS} FROM articles ORDER BY COALESCE(published, ''), ingest_order")
             )
-            return [_article(row) for row in rows]
+            return [article_from_row(row) for row in rows]
 
     def article_vectors(self, model: str) -> dict[str, np.ndarray]:
         """Every stored vector made by ``model``, by article id."""
@@ -320,7 +442,7 @@ class Store:
         """Keep ``model``'s vectors of stored articles (one row each), in one transaction."""
         # Encoded in slices: 100k encoded rows at once would hold ~250 MB of strings.
         pairs = zip(article_ids, vectors, strict=True)
-        with self.engine.begin() as conn:
+        with self._writes.begin() as conn:
             while rows := [
                 {"a": a, "m": model, "v": base64.b64encode(np.asarray(v, dtype="<f4").tobytes()).decode("ascii")}
                 for a, v in itertools.islice(pairs, _VECTOR_ROWS)
@@ -333,8 +455,8 @@ class Store:
         ``made_with``, by article id; articles without one are left out."""
         found = {}
         with self.engine.connect() as conn:
-            for start in range(0, len(article_ids), _IDS_PER_QUERY):
-                ids = {f"a{n}": a for n, a in enumerate(article_ids[start : start + _IDS_PER_QUERY])}
+            for start in range(0, len(article_ids), _IDS_PER_LOOKUP):
+                ids = {f"a{n}": a for n, a in enumerate(article_ids[start : start + _IDS_PER_LOOKUP])}
                 rows = conn.execute(
                     text(
                         "SELECT article_id, facts FROM article_facts WHERE made_with = :m"
@@ -366,58 +488,86 @@ class Store:
     # -- events ---------------------------------------------------------------------------
 
     def replace_events(self, events: Iterable[Event]) -> None:
-        """Swap the stored events for ``events`` in one transaction."""
-        with self.engine.begin() as conn:
-            for table in _EVENT_TABLES:
-                conn.execute(text(f"DELETE FROM {table}"))
-            for ev in events:
-                _insert_event(conn, ev)
+        """Make the stored events ``events``: write those that changed, delete those gone.
+
+        An event stored with the same id and the same digest (of its articles, summary,
+        timeline, facts and fingerprint) is left as it is, so a rebuild after a small ingest
+        writes little. The writes go a slice at a time (100 events, or fewer holding 2,000 articles)
+        per transaction, so that readers
+        see the new events land slice by slice and other writers (a POSTed job) never wait
+        long. Each slice leaves the store consistent: every event whole, no article in two
+        events (a slice deletes the stored events that share an article with the events it
+        writes); a crash between slices leaves events of this rebuild beside events of the last
+        one, and some articles in none until the next rebuild, which completes the swap.
+        """
+        events = list(events)
+        with self.engine.connect() as conn:
+            stored = dict(conn.execute(text("SELECT id, digest FROM events")).all())
+        digests = {ev.id: digest(ev) for ev in events}
+        changed = [ev for ev in events if stored.get(ev.id) != digests[ev.id]]
+        gone = sorted(set(stored) - set(digests))
+        for part in _slices(changed):
+            with self._writes.begin() as conn:
+                overlapping = _events_holding(conn, [a.id for ev in part for a in ev.articles])
+                delete_events(conn, {ev.id for ev in part} | overlapping)
+                seq = conn.execute(text("SELECT COALESCE(MAX(seq), 0) FROM events")).scalar_one()
+                for n, ev in enumerate(part, start=seq + 1):
+                    insert_event(conn, ev, n, digests[ev.id])
+                count_change(conn)
+        for start in range(0, len(gone), _EVENT_SLICE):
+            with self._writes.begin() as conn:
+                delete_events(conn, set(gone[start : start + _EVENT_SLICE]))
+                count_change(conn)
 
     def events(self) -> list[Event]:
         """Every stored event, most covered first, then most recent."""
         with self.engine.connect() as conn:
-            return _load_events(conn, "1 = 1", {}, order=_EVENT_ORDERS["coverage"])
+            return load_events(conn, "1 = 1", {}, order=EVENT_ORDERS["coverage"])
 
     def events_made_with(self, made_with: str, articles: Mapping[str, Article]) -> list[Event]:
         """The stored events described under fingerprint ``made_with`` (``Event.made_with``), made
         from the caller's ``articles`` (by id) instead of reading the articles' text again; an
         event with an article missing from ``articles`` is left out."""
         with self.engine.connect() as conn:
-            return _load_events(conn, "e.made_with = :m", {"m": made_with}, articles=articles)
+            return load_events(conn, "e.made_with = :m", {"m": made_with}, articles=articles)
 
     # -- reading for the API and web pages ------------------------------------------------
 
-    def event(self, event_id: str) -> Event | None:
+    def event(self, event_id: str, texts: bool = True) -> Event | None:
+        """One event, read by its key from each table; ``texts=False`` leaves its articles'
+        texts out (an event page shows their titles; a big event's texts run to megabytes)."""
         with self.engine.connect() as conn:
-            found = _load_events(conn, "e.id = :id", {"id": event_id})
+            found = load_events(conn, "e.id = :id", {"id": event_id}, texts=texts)
         return found[0] if found else None
 
-    def find_events(self, query: EventQuery) -> tuple[list[Event], int]:
-        """One page of the events that match ``query``, and how many match in all."""
-        where, params = _event_filters(query)
-        order = _EVENT_ORDERS[query.order]
+    def find_events(self, query: ListQuery) -> ListPage:
+        """One page of the list rows of the events that match ``query``, and how many match."""
         with self.engine.connect() as conn:
-            total = conn.execute(text(f"SELECT COUNT(*) FROM events e WHERE {where}"), params).scalar_one()
-            ids = (
-                conn.execute(
-                    text(f"SELECT e.id FROM events e WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset"),
-                    {**params, "limit": query.limit, "offset": query.offset},
-                )
-                .scalars()
-                .all()
-            )
-            if not ids:
-                return [], total
-            page = {f"id{n}": event_id for n, event_id in enumerate(ids)}
-            in_page = f"e.id IN ({', '.join(':' + name for name in page)})"
-            return _load_events(conn, in_page, page, order=order), total
+            return find_page(conn, EVENTS, query, self.search)
+
+    def iter_events(self, query: ListQuery, chunk: int = 20) -> Iterator[Event]:
+        """The events that match ``query``, whole (summary, articles, facts, timeline), in its
+        order, up to ``query.limit`` (0: all): their ids first, then ``chunk`` events at a time."""
+        with self.engine.connect() as conn:
+            ids = find_ids(conn, EVENTS, query, self.search)
+        for start in range(0, len(ids), chunk):
+            part = {f"id{n}": event_id for n, event_id in enumerate(ids[start : start + chunk])}
+            with self.engine.connect() as conn:
+                loaded = {ev.id: ev for ev in load_events(conn, f"e.id IN ({', '.join(':' + k for k in part)})", part)}
+            yield from (loaded[i] for i in part.values() if i in loaded)
+
+    def change_count(self) -> int:
+        """How many writes changed what the store shows (articles, events): a cache of anything
+        read from the store is good while this stays the same."""
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT value FROM counters WHERE name = 'changes'")).scalar_one()
 
     def article(self, article_id: str) -> Article | None:
         with self.engine.connect() as conn:
             row = conn.execute(
-                text(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = :id"), {"id": article_id}
+                text(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = :id"), {"id": article_id}
             ).first()
-        return _article(row) if row else None
+        return article_from_row(row) if row else None
 
     def events_of_article(self, article_id: str) -> list[tuple[str, str]]:
         """(id, headline) of the events an article belongs to."""
@@ -431,15 +581,24 @@ class Store:
             )
             return [(row.id, row.headline) for row in rows]
 
-    def sources(self) -> list[tuple[str, int]]:
-        """Every outlet with its number of stored articles, most prolific first."""
+    def outlets(self, limit: int | None = None) -> list[tuple[str, int]]:
+        """Outlets with the number of events they covered, most first (the ``limit`` first)."""
         with self.engine.connect() as conn:
             rows = conn.execute(
                 text(
-                    "SELECT source, COUNT(*) AS n FROM articles WHERE source <> '' GROUP BY source ORDER BY n DESC, source"
-                )
+                    "SELECT source, COUNT(*) AS n FROM event_outlets GROUP BY source ORDER BY n DESC, source"
+                    + (" LIMIT :limit" if limit else "")
+                ),
+                {"limit": limit},
             )
             return [(row.source, row.n) for row in rows]
+
+    def outlet_events(self, source: str) -> int:
+        """How many events ``source`` covered."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                text("SELECT COUNT(*) FROM event_outlets WHERE source = :s"), {"s": source}
+            ).scalar_one()
 
     def counts(self) -> dict[str, int]:
         """How many articles, events and documents are stored (for health checks)."""
@@ -468,7 +627,7 @@ class Store:
     def record_feed(self, url: str, etag: str, last_modified: str, links: Iterable[str]) -> None:
         """Remember the feed's validators and mark ``links`` seen, in one transaction."""
         now = _iso(datetime.now(UTC))
-        with self.engine.begin() as conn:
+        with self._writes.begin() as conn:
             if conn.execute(text("SELECT 1 FROM feeds WHERE url = :u"), {"u": url}).first():
                 conn.execute(
                     text("UPDATE feeds SET etag = :e, last_modified = :m, checked_at = :t WHERE url = :u"),
@@ -491,7 +650,7 @@ class Store:
     # -- API keys and jobs ----------------------------------------------------------------
 
     def add_api_key(self, key_id: str, name: str, key_hash: str) -> None:
-        with self.engine.begin() as conn:
+        with self._writes.begin() as conn:
             conn.execute(
                 text("INSERT INTO api_keys (id, name, key_hash, created_at) VALUES (:id, :name, :h, :t)"),
                 {"id": key_id, "name": name, "h": key_hash, "t": _iso(datetime.now(UTC))},
@@ -504,7 +663,7 @@ class Store:
 
     def add_job(self, job_id: str, request: str) -> Job:
         now = _iso(datetime.now(UTC))
-        with self.engine.begin() as conn:
+        with self._writes.begin() as conn:
             conn.execute(
                 text(
                     "INSERT INTO jobs (id, status, request, created_at, updated_at) VALUES (:id, 'queued', :r, :t, :t)"
@@ -514,7 +673,7 @@ class Store:
         return Job(id=job_id, status="queued", request=request, created_at=now, updated_at=now)
 
     def update_job(self, job_id: str, status: str, result: str | None = None, error: str | None = None) -> None:
-        with self.engine.begin() as conn:
+        with self._writes.begin() as conn:
             conn.execute(
                 text("UPDATE jobs SET status = :s, result = :r, error = :e, updated_at = :t WHERE id = :id"),
                 {"id": job_id, "s": status, "r": result, "e": error, "t": _iso(datetime.now(UTC))},
@@ -525,31 +684,54 @@ class Store:
             row = conn.execute(text(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = :id"), {"id": job_id}).first()
         return Job(**row._mapping) if row else None
 
-    def unfinished_jobs(self) -> list[Job]:
-        """Jobs queued or interrupted while running, oldest first: a restarted worker resumes them."""
+    def unfinished_jobs(self, limit: int | None = None) -> list[Job]:
+        """Jobs queued or interrupted while running, oldest first (the ``limit`` oldest): the
+        holder of the job runner's lease runs them, and resumes those its predecessor left."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                text(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at, id")
+                text(
+                    f"SELECT {_JOB_COLUMNS} FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at, id"
+                    + (" LIMIT :limit" if limit else "")
+                ),
+                {"limit": limit},
             )
             return [Job(**row._mapping) for row in rows]
 
+    # -- leases: one holder at a time among processes ---------------------------------------
 
-@dataclass(frozen=True)
-class EventQuery:
-    """Which events to list, and which page of them."""
+    def take_lease(self, name: str, holder: str, seconds: float) -> bool:
+        """Hold lease ``name`` for ``seconds`` from now unless another holder has it (free, run
+        out, or ``holder``'s already: then it is renewed); True if ``holder`` holds it now.
 
-    text: str = ""
-    """Words that must all appear (case-insensitive) in the headline, summary or an article's title or text."""
-    since: datetime | None = None
-    """Only events with an article published at or after this time."""
-    until: datetime | None = None
-    """Only events with an article published before this time."""
-    source: str = ""
-    """Only events covered by this outlet."""
-    order: str = "recent"
-    """``recent``: latest article first; ``coverage``: most articles first."""
-    limit: int = 20
-    offset: int = 0
+        Leases are rows, so they work alike on SQLite and PostgreSQL and across machines (whose
+        clocks must agree to within a small part of ``seconds``); a holder that dies stops
+        renewing, and its lease passes to another after at most ``seconds``.
+        """
+        now = time.time()
+        params = {"n": name, "h": holder, "e": now + seconds, "now": now}
+        try:
+            with self._writes.begin() as conn:
+                if conn.execute(
+                    text(
+                        "UPDATE leases SET holder = :h, expires_at = :e"
+                        " WHERE name = :n AND (holder = :h OR expires_at < :now)"
+                    ),
+                    params,
+                ).rowcount:
+                    return True
+                if conn.execute(text("SELECT 1 FROM leases WHERE name = :n"), params).first():
+                    return False
+                conn.execute(text("INSERT INTO leases (name, holder, expires_at) VALUES (:n, :h, :e)"), params)
+                return True
+        except IntegrityError:  # another process created the lease first (PostgreSQL)
+            return False
+
+    def release_lease(self, name: str, holder: str) -> None:
+        """Give lease ``name`` up at once, if ``holder`` holds it."""
+        with self._writes.begin() as conn:
+            conn.execute(
+                text("UPDATE leases SET expires_at = 0 WHERE name = :n AND holder = :h"), {"n": name, "h": holder}
+            )
 
 
 @dataclass(frozen=True)
@@ -566,192 +748,42 @@ class Job:
 
 
 _JOB_COLUMNS = "id, status, request, result, error, created_at, updated_at"
-_EVENT_ORDERS = {
-    "recent": "COALESCE(e.last_published, '') DESC, e.article_count DESC, e.id",
-    "coverage": "e.article_count DESC, COALESCE(e.last_published, '') DESC, e.id",
-}
-_EVENT_ARTICLES = "SELECT 1 FROM event_articles ea JOIN articles a ON a.id = ea.article_id WHERE ea.event_id = e.id"
 
 
-def _event_filters(query: EventQuery) -> tuple[str, dict[str, object]]:
-    """A WHERE clause (portable SQL) and its parameters for ``query``."""
-    clauses, params = ["1 = 1"], {}
-    if query.since:
-        clauses.append("e.last_published >= :since")
-        params["since"] = _iso(query.since)
-    if query.until:
-        clauses.append("e.first_published < :until")
-        params["until"] = _iso(query.until)
-    if query.source:
-        clauses.append(f"EXISTS ({_EVENT_ARTICLES} AND a.source = :source)")
-        params["source"] = query.source
-    for n, word in enumerate(query.text.lower().split()):
-        # LIKE with every word, rather than SQLite FTS5 or PostgreSQL tsvector: the same SQL on
-        # both databases, and exact enough for the few thousand events a local store holds.
-        name = f"w{n}"
-        params[name] = "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
-        like = f"LIKE :{name} ESCAPE '\\'"
-        clauses.append(
-            f"(LOWER(e.headline) {like}"
-            f" OR EXISTS (SELECT 1 FROM summary_sentences s WHERE s.event_id = e.id AND LOWER(s.text) {like})"
-            f" OR EXISTS ({_EVENT_ARTICLES} AND (LOWER(a.title) {like} OR LOWER(a.text) {like})))"
+def _slices(events: Sequence[Event]) -> Iterator[list[Event]]:
+    """``events`` in runs of at most ``_EVENT_SLICE`` events and, where one event does not take
+    more alone, ``_SLICE_ARTICLES`` articles: the transactions of a rebuild."""
+    part: list[Event] = []
+    articles = 0
+    for ev in events:
+        if part and (len(part) == _EVENT_SLICE or articles + len(ev.articles) > _SLICE_ARTICLES):
+            yield part
+            part, articles = [], 0
+        part.append(ev)
+        articles += len(ev.articles)
+    if part:
+        yield part
+
+
+def _events_holding(conn: Connection, article_ids: Sequence[str]) -> set[str]:
+    """The stored events that hold any of ``article_ids``."""
+    found: set[str] = set()
+    for start in range(0, len(article_ids), _IDS_PER_LOOKUP):
+        found.update(
+            conn.execute(
+                text("SELECT DISTINCT event_id FROM event_articles WHERE article_id IN :ids").bindparams(
+                    bindparam("ids", expanding=True)
+                ),
+                {"ids": list(article_ids[start : start + _IDS_PER_LOOKUP])},
+            ).scalars()
         )
-    return " AND ".join(clauses), params
-
-
-_ARTICLE_COLUMNS = "id, text, title, url, source, published, author, language, document_id"
-
-
-def _article(row) -> Article:
-    return Article(
-        id=row.id,
-        text=row.text,
-        title=row.title,
-        url=row.url,
-        source=row.source,
-        published=_from_iso(row.published),
-        author=row.author,
-        language=row.language,
-        document_id=row.document_id,
-    )
-
-
-def _insert_event(conn: Connection, ev: Event) -> None:
-    conn.execute(
-        text(
-            "INSERT INTO events (id, headline, first_published, last_published, article_count, made_with)"
-            " VALUES (:id, :headline, :first, :last, :count, :made_with)"
-        ),
-        {
-            "id": ev.id,
-            "headline": ev.headline,
-            "first": _iso(ev.first_published),
-            "last": _iso(ev.last_published),
-            "count": len(ev.articles),
-            "made_with": ev.made_with,
-        },
-    )
-    conn.execute(
-        text("INSERT INTO event_articles (event_id, article_id, copy_of) VALUES (:e, :a, :c)"),
-        [{"e": ev.id, "a": a.id, "c": a.copy_of} for a in ev.articles],
-    )
-    if ev.summary:
-        conn.execute(
-            text(
-                "INSERT INTO summary_sentences (event_id, rank, text, article_id, position) VALUES (:e, :r, :t, :a, :p)"
-            ),
-            [{"e": ev.id, "r": r, "t": s.text, "a": s.article_id, "p": s.position} for r, s in enumerate(ev.summary)],
-        )
-    if ev.timeline:
-        conn.execute(
-            text(
-                "INSERT INTO timeline_entries (event_id, rank, date, text, article_id, resolution)"
-                " VALUES (:e, :r, :d, :t, :a, :res)"
-            ),
-            [
-                {"e": ev.id, "r": r, "d": _iso(t.date), "t": t.text, "a": t.article_id, "res": t.resolution}
-                for r, t in enumerate(ev.timeline)
-            ],
-        )
-    if ev.entities or ev.figures or ev.disagreements:
-        conn.execute(
-            text("INSERT INTO event_facts (event_id, facts) VALUES (:e, :f)"), {"e": ev.id, "f": facts_to_json(ev)}
-        )
-
-
-def _load_events(
-    conn: Connection,
-    where: str,
-    params: dict[str, object],
-    order: str = "e.id",
-    articles: Mapping[str, Article] | None = None,
-) -> list[Event]:
-    """The events ``where`` selects (a condition on ``events e``), in ``order``: one query per
-    table whatever their number. Their articles are read from the store, or taken from
-    ``articles`` (by id) when given; an event with an article missing there is left out."""
-    heads = conn.execute(
-        text(f"SELECT e.id, e.headline, e.made_with FROM events e WHERE {where} ORDER BY {order}"), params
-    ).all()
-    if not heads:
-        return []
-    columns = (
-        "ea.article_id AS id" if articles is not None else ", ".join(f"a.{c}" for c in _ARTICLE_COLUMNS.split(", "))
-    )
-    members = _by_event(
-        conn.execute(
-            text(
-                f"SELECT ea.event_id, ea.copy_of, {columns} FROM event_articles ea"
-                " JOIN articles a ON a.id = ea.article_id JOIN events e ON e.id = ea.event_id"
-                f" WHERE {where} ORDER BY ea.event_id, COALESCE(a.published, ''), a.ingest_order"
-            ),
-            params,
-        )
-    )
-    sentences = _by_event(
-        conn.execute(
-            text(
-                "SELECT s.event_id, s.text, s.article_id, s.position FROM summary_sentences s"
-                f" JOIN events e ON e.id = s.event_id WHERE {where} ORDER BY s.event_id, s.rank"
-            ),
-            params,
-        )
-    )
-    timelines = _by_event(
-        conn.execute(
-            text(
-                "SELECT t.event_id, t.date, t.text, t.article_id, t.resolution FROM timeline_entries t"
-                f" JOIN events e ON e.id = t.event_id WHERE {where} ORDER BY t.event_id, t.rank"
-            ),
-            params,
-        )
-    )
-    facts = {
-        row.event_id: row.facts
-        for row in conn.execute(
-            text(f"SELECT f.event_id, f.facts FROM event_facts f JOIN events e ON e.id = f.event_id WHERE {where}"),
-            params,
-        )
-    }
-    events = []
-    for head in heads:
-        member_rows = members.get(head.id, [])
-        if articles is not None and any(row.id not in articles for row in member_rows):
-            continue
-        event_articles = [
-            replace(articles[row.id] if articles is not None else _article(row), copy_of=row.copy_of)
-            for row in member_rows
-        ]
-        events.append(_event(head, event_articles, sentences.get(head.id, []), timelines.get(head.id, []), facts))
-    return events
-
-
-def _by_event(rows: Iterable) -> dict[str, list]:
-    grouped: dict[str, list] = {}
-    for row in rows:
-        grouped.setdefault(row.event_id, []).append(row)
-    return grouped
-
-
-def _event(head, articles: list[Article], sentence_rows: list, timeline_rows: list, facts: dict[str, str]) -> Event:
-    by_id = {a.id: a for a in articles}
-    entities, figures, disagreements = facts_from_json(facts[head.id]) if head.id in facts else ([], [], [])
-    return Event(
-        id=head.id,
-        articles=articles,
-        headline=head.headline,
-        summary=[Sentence.cited(row.text, by_id[row.article_id], row.position) for row in sentence_rows],
-        timeline=[
-            TimelineEntry(date=_from_iso(row.date), text=row.text, article_id=row.article_id, resolution=row.resolution)
-            for row in timeline_rows
-        ],
-        entities=entities,
-        figures=figures,
-        disagreements=disagreements,
-        made_with=head.made_with,
-    )
+    return found
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Transactions are begun by _sqlite_begin, not by the driver (which begins none for reads,
+    # and begins writes lazily, at their first INSERT, after their first reads).
+    dbapi_connection.isolation_level = None
     # WAL lets readers (the API, `storyline events`) work while an ingest writes;
     # SQLite leaves foreign keys off unless asked.
     cursor = dbapi_connection.cursor()
@@ -763,3 +795,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA busy_timeout = 10000")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # A write takes the write lock as it begins (BEGIN IMMEDIATE), so that what it reads first
+    # (MAX(ingest_order), the stored events) cannot change under it, and a second writer waits
+    # (busy_timeout) instead of failing when it upgrades. A read begins a plain transaction: it
+    # sees one snapshot of the store through all its statements, and never blocks a writer.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("storyline_write") else "BEGIN")
