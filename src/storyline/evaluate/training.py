@@ -138,7 +138,9 @@ def fit_model(
     pairs = _fit_trees(pair_x, pair_y, weights, PAIR_FEATURES)
     out_of_fold = np.zeros(len(pair_y))
     for fit_rows, held_rows in GroupKFold(n_splits=5).split(pair_x, pair_y, groups):
-        fold = TreeEnsemble.from_sklearn(_fit_trees(pair_x[fit_rows], pair_y[fit_rows], weights[fit_rows], PAIR_FEATURES))
+        fold = TreeEnsemble.from_sklearn(
+            _fit_trees(pair_x[fit_rows], pair_y[fit_rows], weights[fit_rows], PAIR_FEATURES)
+        )
         out_of_fold[held_rows] = fold.predict_proba(pair_x[held_rows])
     event_x, event_y, sizes, offset = [], [], [], 0
     for stream in streams:
@@ -190,7 +192,10 @@ def fit_same_event_models(
             "fitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "scikit_learn": sklearn.__version__,
             "trees": TREE_PARAMETERS,
-            "monotonic": {"pairs": monotonic_constraints(PAIR_FEATURES), "events": monotonic_constraints(EVENT_FEATURES)},
+            "monotonic": {
+                "pairs": monotonic_constraints(PAIR_FEATURES),
+                "events": monotonic_constraints(EVENT_FEATURES),
+            },
             "streams": {s.name: len(s.log.event_candidates) for s in logs},
             "semeval_pairs": len(extra[1]),
             "rows": counts,
