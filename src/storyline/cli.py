@@ -351,15 +351,21 @@ def _citation(sentence: Sentence) -> str:
 @click.argument("input_path", metavar="INPUT.jsonl")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
 def cluster(input_path: str, fmt: str) -> None:
-    """Assign each article of a time-ordered JSONL stream to an event; one line per article."""
-    from .pipeline import cluster_articles
+    """Assign each article of a time-ordered JSONL stream to an event and its event to a story;
+    one line per article (text: id, event id, story id, tab-separated)."""
+    from .pipeline import cluster_stories
 
     settings = Settings.from_env()
     articles, refused = _read_articles(input_path, settings)
-    labels = cluster_articles(articles, settings)
-    for article, event_id in zip(articles, labels, strict=True):
-        record = {"id": article.id, "event_id": event_id, **({"copy_of": article.copy_of} if article.copy_of else {})}
-        line = json.dumps(record) if fmt == "json" else f"{article.id}\t{event_id}"
+    events, stories = cluster_stories(articles, settings)
+    for article, event_id, story_id in zip(articles, events, stories, strict=True):
+        record = {
+            "id": article.id,
+            "event_id": event_id,
+            "story_id": story_id,
+            **({"copy_of": article.copy_of} if article.copy_of else {}),
+        }
+        line = json.dumps(record) if fmt == "json" else f"{article.id}\t{event_id}\t{story_id}"
         click.echo(line)
     if refused:
         sys.exit(1)
@@ -496,7 +502,7 @@ def evaluate_summarization_command(
     "--dataset",
     type=LazyChoice(".evaluate.clustering", "DATASETS"),
     required=True,
-    help="duc = DUC 2006 + 2007 together.",
+    help="DUC sets are scored by story: duc2007 (and duc) report DUC 2007, duc2006 reports DUC 2006.",
 )
 @data_option(
     "The dataset's folder or file, e.g. ../shared/eval/gva-incidents-dev or ../shared/eval/uci-news-aggregator-sample."
@@ -511,11 +517,13 @@ def evaluate_summarization_command(
 )
 def evaluate_clustering_command(dataset: str, data: Path, limit: int | None, variants: tuple[str, ...]) -> None:
     """BCubed and pairwise P/R/F1 on the dataset's later part (what the shipped model never saw):
-    storyline as `storyline cluster` runs it, and a TF-IDF single pass tuned on the earlier part."""
-    from .evaluate.clustering import VARIANTS, evaluate_clustering, format_runs
+    storyline as `storyline cluster` runs it, and a TF-IDF single pass tuned on the earlier part.
+    GVA, UCI and Multi-News are scored by event ids, DUC topics by story ids."""
+    from .evaluate.clustering import EVENT_DATASETS, VARIANTS, evaluate_clustering, format_runs
 
     runs = evaluate_clustering(dataset, data, Settings.from_env(), limit=limit, variants=variants or VARIANTS)
-    click.echo(format_runs(f"{dataset}, later part", runs))
+    level = "" if dataset in EVENT_DATASETS else ", stories"
+    click.echo(format_runs(f"{dataset}, later part{level}", runs))
 
 
 @main.group()

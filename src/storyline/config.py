@@ -219,6 +219,59 @@ class ClusterSettings:
 
 
 @dataclass(frozen=True)
+class StorySettings:
+    """Online story linking (see cluster/stories.py): the article that opens an event is scored
+    against the stories so far (``stories.story_score``) and its event joins the best one whose
+    score reaches ``threshold``.
+
+    How the defaults were chosen: on DUC 2006 (50 topic folders, each a story followed over
+    months or years; 1,240 articles), events from ``EventClusterer``, TF-IDF only, fed in date
+    order with titles and dates and shuffled without them; grid search for BCubed F1 at the
+    story level. DUC 2007 was never looked at while choosing; ``storyline evaluate clustering
+    --dataset duc2007`` reports it (and ``--dataset duc2006`` the other way round).
+    """
+
+    threshold: float = 0.13
+    """Score at or above which an event joins a story. DUC 2006 BCubed F1 (date order, titles and
+    dates / shuffled bare): 0.833 / 0.825 at 0.13, 0.831 / 0.815 at 0.15, 0.808 / 0.794 at 0.17."""
+    merge_threshold: float = 0.5
+    """Two stories merge when one opening article scores this against both."""
+    story_merge_threshold: float = 0.4
+    """Two stories merge when their TF-IDF profiles reach this cosine (a story's first reports
+    can be too few to show what it continues). DUC 2006 at threshold 0.15: 0.831 / 0.815 at 0.4,
+    0.826 / 0.810 at 0.3, 0.825 / 0.807 at 0.5."""
+    names_weight: float = 0.0
+    """Weight of the share of the article's distinctive names (IDF-weighted) the story mentions.
+    0 on DUC 2006: at 0.1 precision fell more than recall rose (0.746 / 0.705 at threshold 0.13),
+    because a few shared names (a country, a ministry) say little about a story on their own;
+    distinctive names still find the candidate stories."""
+    dense_weight: float = 0.0
+    """Weight of the MiniLM cosine with the story's centroid (above ``dense_baseline``). 0 on
+    DUC 2006 (MiniLM vectors of title and lead, TF-IDF events): 0.841 / 0.805 at 0.2 and
+    threshold 0.16, 0.801 / 0.806 at 0.2 and 0.13, against 0.833 / 0.825 without; the vectors
+    still find candidate stories by meaning."""
+    dense_baseline: float = 0.3
+    """MiniLM cosine of two unrelated news articles, about: below it the dense signal counts against."""
+    gap_weight: float = 0.0
+    """Penalty per unit of log(1 + weeks) since the story's latest article. 0: DUC topics run
+    for months or years (median 800 days between a topic's first and last article), and no
+    visible set has gold stories with which to fit a decay."""
+    candidates: int = 10
+    """Nearest stories by words (and by MiniLM vector) scored for each opening article."""
+    rare_name_share: float = 0.05
+    """A name at least one other and at most this share of the articles mention is distinctive
+    for stories (broader than for events: a story's names recur through all its articles)."""
+    name_postings: int = 50
+    """Stories kept per distinctive name for the candidate search."""
+    profile_terms: int = 300
+    """A story's TF-IDF profile keeps its heaviest terms only, so memory stays flat, and a long
+    story's profile does not drift towards the words of all news (at 3,000 terms every DUC 2006
+    article joined one story; 0.833 / 0.825 at 300, 0.814 / 0.820 at 600, threshold 0.13)."""
+    projection_dims: int = 256
+    """Size of the random projection of TF-IDF that finds the nearest stories."""
+
+
+@dataclass(frozen=True)
 class SummarySettings:
     """Extractive multi-document summaries."""
 
@@ -474,6 +527,7 @@ class Settings:
     sentences: SentenceSettings = field(default_factory=SentenceSettings)
     dedup: DedupSettings = field(default_factory=DedupSettings)
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
+    stories: StorySettings = field(default_factory=StorySettings)
     summary: SummarySettings = field(default_factory=SummarySettings)
     facts: FactsSettings = field(default_factory=FactsSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)

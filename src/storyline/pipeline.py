@@ -18,7 +18,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .clean import BoilerplateModel
-from .cluster import EventClusterer, clustering_embedder
+from .cluster import EventClusterer, StoryLinker, clustering_embedder
 from .config import Settings
 from .dedup import ExactDuplicates
 from .embed import load_embedder
@@ -252,7 +252,20 @@ def cluster_articles(
     articles: Sequence[Article], settings: Settings, executor: Executor | None = None, store: Store | None = None
 ) -> list[str]:
     """Mark near-duplicate copies (``copy_of``) and cluster time-ordered articles into events;
-    one event id per article, copies in their original's event.
+    one event id per article, copies in their original's event (see ``cluster_stories``)."""
+    return cluster_stories(articles, settings, executor, store, link=False)[0]
+
+
+def cluster_stories(
+    articles: Sequence[Article],
+    settings: Settings,
+    executor: Executor | None = None,
+    store: Store | None = None,
+    link: bool = True,
+) -> tuple[list[str], list[str]]:
+    """Mark near-duplicate copies (``copy_of``), cluster time-ordered articles into events and
+    (when ``link``) the events into stories; one event id and one story id per article (story
+    ids empty when not linked). The stories never change the events.
 
     MiniLM vectors and MinHash signatures are computed partition by partition on ``executor``
     (vectors already in ``store`` are reused, new ones kept there); copies are grouped over the
@@ -289,15 +302,19 @@ def cluster_articles(
         if original != row:
             copies[articles[row].id] = articles[original].id
     clusterer = EventClusterer(settings.cluster, embedder)
+    linker = StoryLinker(settings.stories, settings.cluster) if link else None
     # One BLAS thread: a multi-threaded matrix-vector product may sum in another order from run
     # to run, and a score on the threshold then flips; the products here are small anyway.
     with threadpool_limits(1):
         for start in range(0, len(articles), settings.scale.cluster_batch):
             stop = start + settings.scale.cluster_batch
             dense = None if vectors is None else vectors[start:stop]
-            clusterer.partial_fit(articles[start:stop], copies=copies, dense=dense)
+            events = clusterer.partial_fit(articles[start:stop], copies=copies, dense=dense)
+            if linker is not None:
+                linker.partial_fit(articles[start:stop], events, dense=dense)
     resolved = clusterer.assignments()
-    return [resolved[a.id] for a in articles]
+    stories = linker.assignments(resolved) if linker is not None else {}
+    return [resolved[a.id] for a in articles], [stories.get(a.id, "") for a in articles]
 
 
 def build_events(

@@ -23,7 +23,7 @@ from ..cluster import clustering_embedder
 from ..config import Settings
 from ..errors import InputError
 from ..model import Article
-from ..pipeline import cluster_articles
+from ..pipeline import cluster_stories
 from .datasets import LabelledArticle, duc_articles, gva_articles, multinews_articles, time_order, uci_articles
 
 
@@ -172,7 +172,7 @@ DATASETS = ("gva", "uci", "multinews", "duc2006", "duc2007", "duc")
 """``duc`` is DUC 2006 and DUC 2007 together, in one date-ordered stream."""
 EVENT_DATASETS = ("gva", "uci", "multinews")
 """The sets whose gold labels are events (a GVA incident, a Google News story, a Multi-News
-cluster); DUC topics are stories, followed over years."""
+cluster); DUC topics are stories, followed over years, and are scored by story ids."""
 SHUFFLE_SEED = 0
 """Seed of every shuffle (Multi-News' pooled order, the shuffled variant): runs are repeatable."""
 
@@ -217,7 +217,8 @@ def time_split(
 
     GVA: incidents reported in 2013-2014 / 2015 and after. UCI: the first / second half of the
     headlines by time. Multi-News (no dates): clusters 0-124 / 125-249 of the sample. DUC:
-    DUC 2006 / DUC 2007.
+    DUC 2006 / DUC 2007 (``duc``, ``duc2007``), or the other way round (``duc2006``: the settings
+    fitted on DUC 2007 are reported on DUC 2006).
     """
     if dataset == "gva":
         return _parted(labelled, lambda item: item.article.published.year <= 2014)
@@ -227,7 +228,8 @@ def time_split(
     if dataset == "multinews":
         return _parted(labelled, lambda item: int(item.gold) < 125)
     if dataset.startswith("duc"):
-        return _parted(labelled, lambda item: item.gold.startswith("D06"))
+        fitted_year = "D07" if dataset == "duc2006" else "D06"
+        return _parted(labelled, lambda item: item.gold.startswith(fitted_year))
     raise InputError(dataset, f"unknown dataset (choose from {', '.join(DATASETS)})")
 
 
@@ -235,9 +237,10 @@ def _parted(items: Sequence[LabelledArticle], earlier: Callable[[LabelledArticle
     return [item for item in items if earlier(item)], [item for item in items if not earlier(item)]
 
 
-VARIANTS = ("as given", "no titles", "shuffled")
+VARIANTS = ("as given", "no titles", "shuffled", "shuffled bare")
 """How each later part is fed: as the set gives it (date order; Multi-News pooled and shuffled),
-with every title removed, and in shuffled order (dates kept)."""
+with every title removed, in shuffled order (dates kept), and shuffled with titles and dates
+removed (``shuffled bare``: only the text is left)."""
 
 
 def variant(items: Sequence[LabelledArticle], name: str) -> list[LabelledArticle]:
@@ -246,6 +249,10 @@ def variant(items: Sequence[LabelledArticle], name: str) -> list[LabelledArticle
         return [LabelledArticle(replace(item.article, title=""), item.gold) for item in items]
     if name == "shuffled":
         return [LabelledArticle(replace(item.article), item.gold) for item in _shuffled(items)]
+    if name == "shuffled bare":
+        return [
+            LabelledArticle(replace(item.article, title="", published=None), item.gold) for item in _shuffled(items)
+        ]
     return [LabelledArticle(replace(item.article), item.gold) for item in items]
 
 
@@ -269,16 +276,22 @@ def evaluate_clustering(
 ) -> list[ClusteringRun]:
     """Score storyline (with MiniLM when available, and TF-IDF only) and the TF-IDF single-pass
     baseline (its threshold chosen on the earlier part) on the later part of ``dataset``, fed as
-    each of ``variants``; storyline runs through ``cluster_articles``, as ``storyline cluster``
-    does, with the product's settings: nothing is chosen per dataset."""
-    earlier, later = time_split(dataset, load_dataset(dataset, data))
+    each of ``variants``; storyline runs through ``cluster_stories``, as ``storyline cluster``
+    does, with the product's settings: nothing is chosen per dataset. Each set is scored at the
+    level its gold labels mean: event ids on ``EVENT_DATASETS``, story ids on DUC."""
+    level = 0 if dataset in EVENT_DATASETS else 1
+    earlier, later = time_split(dataset, load_dataset("duc" if dataset.startswith("duc") else dataset, data))
     later = later[:limit]
     threshold = baseline_threshold(earlier[:limit])
     lexical = replace(settings, embed=replace(settings.embed, enabled=False))
+
+    def storyline(run_settings: Settings) -> Callable[[Sequence[Article]], list[str]]:
+        return lambda articles: cluster_stories(list(articles), run_settings, link=bool(level))[level]
+
     systems: list[tuple[str, Callable[[Sequence[Article]], list[str]]]] = []
     if clustering_embedder(settings.cluster, settings.embed) is not None:
-        systems.append(("storyline (MiniLM)", lambda articles: cluster_articles(list(articles), settings)))
-    systems.append(("storyline (TF-IDF only)", lambda articles: cluster_articles(list(articles), lexical)))
+        systems.append(("storyline (MiniLM)", storyline(settings)))
+    systems.append(("storyline (TF-IDF only)", storyline(lexical)))
     systems.append((f"baseline TF-IDF {threshold:.2f}", TfidfSinglePass(threshold).fit_predict))
     return [
         evaluate_clusterer(f"{name} | {fed}", cluster, variant(later, fed))

@@ -1,0 +1,324 @@
+"""Online story linking: each event, when it opens, joins the story it continues or opens one.
+
+A story links events that continue one another over weeks or years (a siege inside a civil
+war; a hurricane, its landfall, the aid, the inquiry). Events come from ``events.py`` and are
+never changed here: every article's story is the story of its event.
+
+When an article opens an event, the linker compares it with the stories so far:
+
+- candidate stories are the nearest by words (a random projection of each story's TF-IDF) and,
+  with MiniLM vectors, by meaning, and every story that shares one of the article's distinctive
+  names (a name few articles mention: a person, a small town, a ship);
+- each candidate is scored (``story_score``) from the cosine of the article's TF-IDF with the
+  story's TF-IDF profile, the share of the article's distinctive names the story mentions, the
+  MiniLM cosine with the story's centroid, less a penalty growing with the gap in time;
+- the event joins the best story whose score reaches ``threshold``, else opens a story; other
+  candidates that score ``merge_threshold`` are merged into it (the event shows they are one).
+
+Later articles of an event only add to its story's profile. Story ids are named after the
+story's first event (``story_id_for``), so they are stable across runs; when two events merge,
+their stories merge too (``assignments(events)``), the older story's id surviving.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.preprocessing import normalize
+from sklearn.random_projection import SparseRandomProjection
+
+from ..config import ClusterSettings, StorySettings
+from ..model import Article
+from .features import NameStatistics, StreamingTfidf, TermVector, cosines, names_in, term_vectors
+
+_SECONDS_PER_DAY = 86_400.0
+
+
+def story_id_for(first_event_id: str) -> str:
+    """Stories are named after the event that started them, so ids stay stable across re-runs."""
+    return "st-" + hashlib.sha1(first_event_id.encode("utf-8")).hexdigest()[:12]
+
+
+@dataclass(slots=True)
+class _Opening:
+    """What the linker reads of the article that opens an event."""
+
+    lexical: TermVector
+    index: np.ndarray  # unit random projection of ``lexical``, for the candidate search
+    dense: np.ndarray | None
+    names: frozenset[str]
+    day: float
+
+
+class _Stories:
+    """Every story so far: a TF-IDF profile, a projection and MiniLM sum, names, days; a merged
+    story points to its survivor through ``parent``."""
+
+    def __init__(self, index_dims: int, dense_dims: int | None) -> None:
+        self.index = np.zeros((64, index_dims), dtype=np.float32)
+        self.dense = np.zeros((64, dense_dims), dtype=np.float32) if dense_dims else None
+        self.profiles: list[TermVector] = []
+        self.names: list[set[str]] = []
+        self.last_day: list[float] = []
+        self.ids: list[str] = []
+        self.parent: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def open(self, story_id: str) -> int:
+        story = len(self.ids)
+        if story == len(self.index):
+            self.index = np.vstack([self.index, np.zeros_like(self.index)])
+            if self.dense is not None:
+                self.dense = np.vstack([self.dense, np.zeros_like(self.dense)])
+        self.profiles.append(TermVector(np.zeros(0, np.int32), np.zeros(0, np.float32)))
+        self.names.append(set())
+        self.last_day.append(math.nan)
+        self.ids.append(story_id)
+        self.parent.append(story)
+        return story
+
+    def add(self, story: int, opening: _Opening, profile_terms: int) -> None:
+        self.profiles[story] = _summed(self.profiles[story], opening.lexical, profile_terms)
+        self.index[story] += opening.index
+        if self.dense is not None and opening.dense is not None:
+            self.dense[story] += opening.dense
+        self.names[story] |= opening.names
+        self.last_day[story] = float(np.fmax(self.last_day[story], opening.day))
+
+    def merge(self, survivor: int, other: int, profile_terms: int) -> None:
+        self.profiles[survivor] = _summed(self.profiles[survivor], self.profiles[other], profile_terms)
+        self.profiles[other] = TermVector(np.zeros(0, np.int32), np.zeros(0, np.float32))
+        self.index[survivor] += self.index[other]
+        self.index[other] = 0.0
+        if self.dense is not None:
+            self.dense[survivor] += self.dense[other]
+            self.dense[other] = 0.0
+        self.names[survivor] |= self.names[other]
+        self.names[other] = set()
+        self.last_day[survivor] = float(np.fmax(self.last_day[survivor], self.last_day[other]))
+        self.parent[other] = survivor
+
+    def root(self, story: int) -> int:
+        while self.parent[story] != story:
+            self.parent[story] = self.parent[self.parent[story]]
+            story = self.parent[story]
+        return story
+
+
+def _summed(a: TermVector, b: TermVector, limit: int) -> TermVector:
+    """``a + b``, keeping the ``limit`` heaviest terms: a story's profile stays small however
+    many articles it has (its distinctive words weigh most)."""
+    indices, inverse = np.unique(np.concatenate([a.indices, b.indices]), return_inverse=True)
+    values = np.bincount(inverse, weights=np.concatenate([a.values, b.values])).astype(np.float32)
+    if len(indices) > limit:
+        keep = np.sort(np.argpartition(-values, limit)[:limit])
+        indices, values = indices[keep], values[keep]
+    return TermVector(indices.astype(np.int32), values)
+
+
+def story_score(lexical: float, names: float, dense: float, gap_days: float, settings: StorySettings) -> float:
+    """How well an opening article continues a story: the linear score ``threshold`` applies to.
+    A missing signal (no MiniLM, no date) adds nothing."""
+    score = lexical + settings.names_weight * names
+    if not math.isnan(dense):
+        score += settings.dense_weight * (dense - settings.dense_baseline)
+    if not math.isnan(gap_days):
+        score -= settings.gap_weight * math.log1p(gap_days / 7.0)
+    return score
+
+
+class StoryLinker:
+    """Single-pass linking of events into stories.
+
+    ``fit_predict(articles, events)`` links a batch (in time order, one event id per article)
+    from scratch and returns one story id per article; ``partial_fit(articles, events)`` adds a
+    batch to the stories so far and returns the ids it gave; ``assignments(events)`` maps every
+    article seen to its story, the stories of events that merged since merged too. ``dense``
+    may hold the articles' MiniLM vectors (unit rows, as the event clusterer computed them).
+    """
+
+    def __init__(self, settings: StorySettings = StorySettings(), cluster: ClusterSettings = ClusterSettings()) -> None:
+        self.settings = settings
+        self.cluster = cluster
+        self.reset()
+
+    def reset(self) -> StoryLinker:
+        self.tfidf = StreamingTfidf(self.cluster)
+        self.names = NameStatistics(self.cluster.name_prior_articles)
+        self._projection = SparseRandomProjection(self.settings.projection_dims, dense_output=True, random_state=0)
+        self._projection.fit(sparse.csr_matrix((1, self.cluster.hash_features), dtype=np.float32))
+        self._stories: _Stories | None = None
+        self._postings: dict[str, list[int]] = {}
+        self._event_story: dict[str, int] = {}
+        self._article_event: dict[str, str] = {}
+        return self
+
+    # -- public shape ------------------------------------------------------------------------
+
+    def fit_predict(
+        self, articles: Sequence[Article], events: Sequence[str], dense: np.ndarray | None = None
+    ) -> list[str]:
+        """Link the events of ``articles`` (in time order) from scratch; one story id per article."""
+        self.reset()
+        self.partial_fit(articles, events, dense)
+        resolved = self.assignments()
+        return [resolved[a.id] for a in articles]
+
+    def partial_fit(
+        self, articles: Sequence[Article], events: Sequence[str], dense: np.ndarray | None = None
+    ) -> list[str]:
+        """Put each article of a new batch (in time order) in its event's story, linking each
+        event that opens here; return their story ids (``assignments`` has the final word)."""
+        if len(articles) != len(events):
+            raise ValueError(f"{len(events)} event ids for {len(articles)} articles")
+        if not articles:
+            return []
+        openings = self._read(articles, dense)
+        if self._stories is None:
+            self._stories = _Stories(self.settings.projection_dims, None if dense is None else dense.shape[1])
+        stories, labels = self._stories, []
+        for article, event, opening in zip(articles, events, openings, strict=True):
+            self._article_event[article.id] = event
+            self.names.frequency.update(opening.names)
+            self.names.articles += 1
+            story = self._event_story.get(event)
+            if story is None:
+                story = self._link(opening)
+                if story < 0:
+                    story = stories.open(story_id_for(event))
+                self._event_story[event] = story
+            story = stories.root(story)
+            stories.add(story, opening, self.settings.profile_terms)
+            story = self._absorb(story)
+            self._remember(story, opening)
+            labels.append(stories.ids[story])
+        return labels
+
+    def assignments(self, events: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Every article seen so far -> the id of its story. ``events`` (article id -> event id,
+        as ``EventClusterer.assignments`` gives after later merges) merges the stories of events
+        that merged, so that every event belongs to exactly one story."""
+        stories = self._stories
+        if stories is None:
+            return {}
+        if events:
+            survivor_of: dict[str, int] = {}
+            for article_id, event in self._article_event.items():
+                story = stories.root(self._event_story[event])
+                final = events.get(article_id, event)
+                other = survivor_of.setdefault(final, story)
+                if stories.root(other) != story:
+                    first, second = sorted((stories.root(other), story))
+                    stories.merge(first, second, self.settings.profile_terms)
+        return {
+            article_id: stories.ids[stories.root(self._event_story[event])]
+            for article_id, event in self._article_event.items()
+        }
+
+    # -- one event ---------------------------------------------------------------------------
+
+    def _read(self, articles: Sequence[Article], dense: np.ndarray | None) -> list[_Opening]:
+        counts = self.tfidf.counts(articles)
+        self.tfidf.update(counts)
+        lexical = self.tfidf.weigh(counts)
+        index = normalize(np.asarray(self._projection.transform(lexical), dtype=np.float32))
+        return [
+            _Opening(
+                lexical=vector,
+                index=index[row],
+                dense=None if dense is None else np.asarray(dense[row], dtype=np.float32),
+                names=names_in(f"{a.title}\n{a.text}"),
+                day=math.floor(a.published.timestamp() / _SECONDS_PER_DAY) if a.published else math.nan,
+            )
+            for row, (a, vector) in enumerate(zip(articles, term_vectors(lexical), strict=True))
+        ]
+
+    def _distinctive(self, names: frozenset[str]) -> list[str]:
+        return [name for name in names if self.names.is_rare(name, self.settings.rare_name_share)]
+
+    def _candidates(self, opening: _Opening) -> list[int]:
+        """Stories worth scoring: nearest by words and by meaning, and distinctive-name sharers."""
+        stories, s = self._stories, self.settings
+        count = len(stories)
+        found: set[int] = set()
+        searches = [(stories.index, opening.index)]
+        if stories.dense is not None and opening.dense is not None:
+            searches.append((stories.dense, opening.dense))
+        for matrix, vector in searches:
+            scores = matrix[:count] @ vector
+            top = np.argpartition(-scores, s.candidates)[: s.candidates] if count > s.candidates else np.arange(count)
+            found.update(stories.root(int(story)) for story in top)
+        for name in self._distinctive(opening.names):
+            found.update(stories.root(story) for story in self._postings.get(name, ()))
+        return sorted(found)
+
+    def _link(self, opening: _Opening) -> int:
+        """The story an opening article's event joins (merging those it proves one), or -1."""
+        stories, s = self._stories, self.settings
+        if not len(stories):
+            return -1
+        candidates = self._candidates(opening)
+        lexical = cosines(opening.lexical, [stories.profiles[story] for story in candidates])
+        distinctive = self._distinctive(opening.names)
+        weights = {name: self.names.idf(name) for name in distinctive}
+        total = sum(weights.values())
+        scores = []
+        for k, story in enumerate(candidates):
+            shared = sum(w for name, w in weights.items() if name in stories.names[story]) / total if total else 0.0
+            dense = math.nan
+            if stories.dense is not None and opening.dense is not None:
+                centroid = stories.dense[story]
+                dense = float(centroid @ opening.dense) / max(float(np.linalg.norm(centroid)), 1e-12)
+            gap = abs(opening.day - stories.last_day[story])
+            scores.append(story_score(float(np.nan_to_num(lexical[k])), shared, dense, gap, s))
+        order = np.argsort(-np.asarray(scores), kind="stable")
+        if scores[order[0]] < s.threshold:
+            return -1
+        chosen = candidates[order[0]]
+        for n in order[1:]:
+            if scores[n] < s.merge_threshold:
+                break
+            survivor, merged = sorted((stories.root(chosen), stories.root(candidates[n])))
+            if survivor != merged:
+                stories.merge(survivor, merged, s.profile_terms)
+            chosen = survivor
+        return stories.root(chosen)
+
+    def _absorb(self, story: int) -> int:
+        """Merge into ``story`` the stories its grown profile now matches at ``story_merge_threshold``:
+        a story's first reports can be too few to show what it continues; its later ones do."""
+        stories, s = self._stories, self.settings
+        count = len(stories)
+        if count < 2:
+            return story
+        scores = stories.index[:count] @ stories.index[story]
+        scores[story] = -np.inf
+        top = np.argpartition(-scores, s.candidates)[: s.candidates] if count > s.candidates else np.arange(count)
+        others = sorted({stories.root(int(k)) for k in top} - {story})
+        similar = cosines(stories.profiles[story], [stories.profiles[k] for k in others])
+        for other, similarity in zip(others, similar, strict=True):
+            if similarity >= s.story_merge_threshold:
+                survivor, merged = sorted((stories.root(story), stories.root(other)))
+                if survivor != merged:
+                    stories.merge(survivor, merged, s.profile_terms)
+                story = survivor
+        return stories.root(story)
+
+    def _remember(self, story: int, opening: _Opening) -> None:
+        """Make ``story`` findable under the article's distinctive names."""
+        for name in opening.names:
+            if self.names.frequency[name] > self.names.rare_bound(self.settings.rare_name_share):
+                self._postings.pop(name, None)
+                continue
+            posting = self._postings.setdefault(name, [])
+            if not posting or posting[-1] != story:
+                posting.append(story)
+            if len(posting) > self.settings.name_postings:
+                del posting[0]
