@@ -41,6 +41,7 @@ from ..config import ClusterSettings, EmbedSettings
 from ..embed import MiniLMEmbedder, load_embedder
 from ..model import Article
 from .features import ArticleView, FeatureExtractor
+from .groups import find_root
 from .same_event import EventState, SameEventModel, event_features, load_model, model_kind, pair_features
 
 
@@ -133,10 +134,7 @@ class _Events:
         self.parent[other] = survivor
 
     def root(self, event: int) -> int:
-        while self.parent[event] != event:
-            self.parent[event] = self.parent[self.parent[event]]
-            event = self.parent[event]
-        return event
+        return find_root(self.parent, event)
 
     def state(self, event: int, view: ArticleView, core_members: int) -> EventState:
         members = self.members[event]

@@ -35,6 +35,7 @@ from sklearn.random_projection import SparseRandomProjection
 from ..config import ClusterSettings, StorySettings
 from ..model import Article
 from .features import NameStatistics, StreamingTfidf, TermVector, cosines, names_in, term_vectors
+from .groups import find_root
 
 _SECONDS_PER_DAY = 86_400.0
 
@@ -106,10 +107,7 @@ class _Stories:
         self.parent[other] = survivor
 
     def root(self, story: int) -> int:
-        while self.parent[story] != story:
-            self.parent[story] = self.parent[self.parent[story]]
-            story = self.parent[story]
-        return story
+        return find_root(self.parent, story)
 
 
 def _summed(a: TermVector, b: TermVector, limit: int) -> TermVector:
