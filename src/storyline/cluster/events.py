@@ -41,7 +41,7 @@ from ..config import ClusterSettings, EmbedSettings
 from ..embed import MiniLMEmbedder, load_embedder
 from ..model import Article
 from .features import ArticleView, FeatureExtractor
-from .groups import find_root
+from .groups import find_root, join_best
 from .same_event import EventState, SameEventModel, event_features, load_model, model_kind, pair_features
 
 
@@ -316,18 +316,7 @@ class EventClusterer:
             # An old event takes only what matches the reports that opened it.
             if state.gap_first > s.core_window_days and max(found.get(r, 0.0) for r in state.core) < s.threshold:
                 q[n] = 0.0
-        order = np.argsort(-q, kind="stable")
-        if q[order[0]] < s.threshold:
-            return -1
-        chosen = events[order[0]]
-        for n in order[1:]:
-            if q[n] < s.merge_threshold:
-                break
-            survivor, merged = sorted((self._events.root(chosen), self._events.root(events[n])))
-            if survivor != merged:
-                self._events.merge(survivor, merged)
-            chosen = survivor
-        return self._events.root(chosen)
+        return join_best(q, events, s.threshold, s.merge_threshold, self._events.root, self._events.merge)
 
     def _follow_gold(self, row: int, index: np.ndarray, label: Hashable) -> int:
         """Log the candidates of ``row`` as training rows, then put it in its gold event."""

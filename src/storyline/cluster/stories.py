@@ -35,7 +35,7 @@ from sklearn.random_projection import SparseRandomProjection
 from ..config import ClusterSettings, StorySettings
 from ..model import Article
 from .features import NameStatistics, StreamingTfidf, TermVector, cosines, names_in, term_vectors
-from .groups import find_root
+from .groups import find_root, join_best
 
 _SECONDS_PER_DAY = 86_400.0
 
@@ -276,18 +276,14 @@ class StoryLinker:
                 dense = float(centroid @ opening.dense) / max(float(np.linalg.norm(centroid)), 1e-12)
             gap = abs(opening.day - stories.last_day[story])
             scores.append(story_score(float(np.nan_to_num(lexical[k])), shared, dense, gap, s))
-        order = np.argsort(-np.asarray(scores), kind="stable")
-        if scores[order[0]] < s.threshold:
-            return -1
-        chosen = candidates[order[0]]
-        for n in order[1:]:
-            if scores[n] < s.merge_threshold:
-                break
-            survivor, merged = sorted((stories.root(chosen), stories.root(candidates[n])))
-            if survivor != merged:
-                stories.merge(survivor, merged, s.profile_terms)
-            chosen = survivor
-        return stories.root(chosen)
+        return join_best(
+            scores,
+            candidates,
+            s.threshold,
+            s.merge_threshold,
+            stories.root,
+            lambda survivor, other: stories.merge(survivor, other, s.profile_terms),
+        )
 
     def _absorb(self, story: int) -> int:
         """Merge into ``story`` the stories its grown profile now matches at ``story_merge_threshold``:
