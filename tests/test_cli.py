@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import run_cli, write_jsonl
 
 DATA = Path(__file__).parent / "data"
-TALLY = re.compile(r"(\d+) new, (\d+) duplicate, (\d+) failed, (\d+) skipped; (\d+) events in store")
+TALLY = re.compile(r"(\d+) new, (\d+) duplicate, (\d+) failed, (\d+) skipped; (\d+) events in (\d+) stories in store")
 
 
 def _tally(stdout: str) -> tuple[int, ...]:
@@ -18,9 +18,9 @@ def _tally(stdout: str) -> tuple[int, ...]:
 def test_ingest_is_idempotent(examples, db):
     first = run_cli("ingest", *map(str, examples), "--db", db)
     assert first.returncode == 0, first.stderr
-    assert _tally(first.stdout) == (2, 0, 0, 0, 1)
+    assert _tally(first.stdout) == (2, 0, 0, 0, 1, 1)
     again = run_cli("ingest", *map(str, examples), "--db", db)
-    assert _tally(again.stdout) == (0, 2, 0, 0, 1)
+    assert _tally(again.stdout) == (0, 2, 0, 0, 1, 1)
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 2
     assert conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 2
@@ -158,7 +158,7 @@ def test_demo_reads_well(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     out = result.stdout
-    assert "2 new, 0 duplicate, 0 failed, 0 skipped; 1 events in store" in out
+    assert "2 new, 0 duplicate, 0 failed, 0 skipped; 1 events in 1 stories in store" in out
     bullets = [line for line in out.splitlines() if line.startswith("  - ")]
     assert 3 <= len(bullets) <= 7
     cited = {re.search(r"\[([^\]]+)\]$", line).group(1) for line in bullets}

@@ -204,7 +204,7 @@ def test_events_come_in_pages_with_the_total(three_events):
     assert (flood.first_published.day, flood.last_published.day) == (1, 3)
     assert three_events.outlets() == [("Wire", 2), ("Daily", 1), ("River News", 1)]  # events covered
     assert three_events.outlets(limit=1) == [("Wire", 2)] and three_events.outlet_events("Daily") == 1
-    assert three_events.counts() == {"articles": 5, "events": 3, "documents": 1}
+    assert three_events.counts() == {"articles": 5, "events": 3, "stories": 0, "documents": 1}
 
 
 def test_api_keys_are_found_by_hash_only(db):

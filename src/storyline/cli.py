@@ -169,7 +169,7 @@ def _short(origin: str, width: int = 60) -> str:
 def _tally(report: IngestReport) -> str:
     return (
         f"{report.new} new, {report.duplicate} duplicate, {len(report.failed)} failed,"
-        f" {len(report.skipped)} skipped; {report.events} events in store"
+        f" {len(report.skipped)} skipped; {report.events} events in {report.stories} stories in store"
     )
 
 
@@ -283,28 +283,57 @@ def events(
     limit: int,
     fmt: str,
 ) -> None:
-    """Show events with headline, cited summary, sources and dates: the newest 20 by default.
+    """Show events with headline, story, cited summary, sources and dates: the newest 20 by default.
 
     They are printed as they are read, a few at a time, however many are asked for.
     """
-    query = _list_query(q, since, until, outlet, sort, limit)
+    _list("events", db, _list_query(q, since, until, outlet, sort, limit), fmt)
+
+
+@main.command()
+@db_option
+@list_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+def stories(
+    db: str,
+    q: str,
+    since: datetime | None,
+    until: datetime | None,
+    outlet: str,
+    sort: str | None,
+    limit: int,
+    fmt: str,
+) -> None:
+    """Show stories (events that continue one another) with name, cited digest and their events
+    in time order: the newest 20 by default."""
+    _list("stories", db, _list_query(q, since, until, outlet, sort, limit), fmt)
+
+
+def _list(kind: str, db: str, query: ListQuery, fmt: str) -> None:
+    """Print the ``kind`` ("events" or "stories") that match ``query``, then warn if more match."""
     from .store import Store
 
     with Store(Settings.from_env(db).db) as store:
-        _print_events(store, fmt, query)
-        found = store.find_events(replace(query, limit=1))
-    if limit and found.total > limit:
-        _warn(f"{limit} of {found.total}{'' if found.complete else '+'} events; --limit 0 shows them all")
+        _print_list(store, kind, fmt, query)
+        find = store.find_events if kind == "events" else store.find_stories
+        found = find(replace(query, limit=1))
+    if query.limit and found.total > query.limit:
+        _warn(f"{query.limit} of {found.total}{'' if found.complete else '+'} {kind}; --limit 0 shows them all")
 
 
-def _print_events(store: Store, fmt: str, query: ListQuery) -> None:
-    from .render import event_as_dict, event_as_markdown, event_as_text
+def _print_list(store: Store, kind: str, fmt: str, query: ListQuery) -> None:
+    from . import render
 
-    render = {"json": lambda e: json.dumps(event_as_dict(e), ensure_ascii=False), "markdown": event_as_markdown}
-    for n, event in enumerate(store.iter_events(query)):
+    as_dict, as_text, as_markdown, items = (
+        (render.event_as_dict, render.event_as_text, render.event_as_markdown, store.iter_events(query))
+        if kind == "events"
+        else (render.story_as_dict, render.story_as_text, render.story_as_markdown, store.iter_stories(query))
+    )
+    by_format = {"json": lambda item: json.dumps(as_dict(item), ensure_ascii=False), "markdown": as_markdown}
+    for n, item in enumerate(items):
         if n and fmt != "json":
             click.echo()
-        click.echo(render.get(fmt, event_as_text)(event))
+        click.echo(by_format.get(fmt, as_text)(item))
 
 
 @main.command()
@@ -648,7 +677,9 @@ def demo(db: str | None) -> None:
         with Store(settings.db) as store:
             report = ingest_paths(sorted(examples.glob("*.txt")), store, settings, on_failure=_warn)
             click.echo(f"Ingested the bundled examples: {_tally(report)}\n")
-            _print_events(store, "text", ListQuery(limit=0))
+            _print_list(store, "events", "text", ListQuery(limit=0))
+            click.echo("\nStories:\n")
+            _print_list(store, "stories", "text", ListQuery(limit=0))
 
 
 def run() -> None:

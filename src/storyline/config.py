@@ -269,6 +269,8 @@ class StorySettings:
     article joined one story; 0.833 / 0.825 at 300, 0.814 / 0.820 at 600, threshold 0.13)."""
     projection_dims: int = 256
     """Size of the random projection of TF-IDF that finds the nearest stories."""
+    digest_events: int = 5
+    """A story's digest cites the lead sentence of this many of its events, the most covered."""
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,7 @@ def run_jobs(settings: Settings, job_ids: list[str]) -> None:
         if not stored:
             return
         try:
-            events = refresh_events(store, settings)
+            events, stories, _ = refresh_events(store, settings)
         except Exception as exc:
             log.exception("jobs %s: the event rebuild failed", ", ".join(stored))
             for job_id in stored:
@@ -156,6 +156,7 @@ def run_jobs(settings: Settings, job_ids: list[str]) -> None:
                 "duplicate": sum(r.duplicate for r in reports),
                 "failed": [str(f) for f in failures],
                 "events": events,
+                "stories": stories,
             }
             nothing_read = failures and not (result["new"] or result["duplicate"])
             error = "; ".join(result["failed"][:5]) if nothing_read else None

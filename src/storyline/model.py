@@ -1,7 +1,7 @@
 """The plain data types that flow through the pipeline, in one direction.
 
-ingest -> RawDocument -> extract -> Article -> dedup -> cluster -> Event
--> summarize (Sentence) -> facts (TimelineEntry) -> store -> cli.
+ingest -> RawDocument -> extract -> Article -> dedup -> cluster -> Event (in a story)
+-> summarize (Sentence; a Story of Events) -> facts (TimelineEntry) -> store -> cli.
 """
 
 from __future__ import annotations
@@ -132,6 +132,8 @@ class Event:
     made_with: str = ""
     """Fingerprint of the settings and version that wrote the summary and facts ('' if unknown):
     a rebuild reuses a stored event only when its articles and this are unchanged."""
+    story_id: str = ""
+    """The story the event belongs to ('' when events were clustered without stories)."""
 
     @property
     def sources(self) -> list[str]:
@@ -155,6 +157,71 @@ class Event:
 
 
 @dataclass(frozen=True)
+class StoryEvent:
+    """One event as its story shows it: what happened, when, and how widely it was covered."""
+
+    id: str
+    headline: str
+    first_published: datetime | None
+    last_published: datetime | None
+    article_count: int
+    sources: tuple[str, ...]
+
+    @classmethod
+    def of(cls, event: Event) -> StoryEvent:
+        return cls(
+            id=event.id,
+            headline=event.headline,
+            first_published=event.first_published,
+            last_published=event.last_published,
+            article_count=len(event.articles),
+            sources=tuple(event.sources),
+        )
+
+
+@dataclass(frozen=True)
+class Lead:
+    """A sentence of a story's digest: the lead of one of its events, citing its article."""
+
+    event_id: str
+    sentence: Sentence
+
+
+@dataclass
+class Story:
+    """Events that continue one another over weeks or years, in time order, with a name and a
+    digest (the leads of its most covered events)."""
+
+    id: str
+    name: str
+    events: list[StoryEvent]
+    digest: list[Lead] = field(default_factory=list)
+
+    @property
+    def sources(self) -> list[str]:
+        """Distinct outlets over all its events, most events first."""
+        counts: dict[str, int] = {}
+        for event in self.events:
+            for source in event.sources:
+                counts[source] = counts.get(source, 0) + 1
+        return sorted(counts, key=lambda source: -counts[source])
+
+    @property
+    def article_count(self) -> int:
+        return sum(e.article_count for e in self.events)
+
+    @property
+    def first_published(self) -> datetime | None:
+        dates = [e.first_published for e in self.events if e.first_published]
+        return min(dates) if dates else None
+
+    @property
+    def last_published(self) -> datetime | None:
+        dates = [e.last_published for e in self.events if e.last_published]
+        return max(dates) if dates else None
+
+
+@dataclass(frozen=True)
 class Failure:
     """An item that was not ingested, and why."""
 
@@ -174,6 +241,7 @@ class IngestReport:
     failed: list[Failure] = field(default_factory=list)
     skipped: list[Failure] = field(default_factory=list)
     events: int = 0
+    stories: int = 0
     analysed: int = 0  # articles whose facts spaCy found in this run (the others' were stored)
 
 

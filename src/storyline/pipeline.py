@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
@@ -27,7 +27,7 @@ from .extract import Extraction, extract_many, feed_links
 from .facts import ArticleFacts, analyse_articles, analysis_fingerprint, articles_to_read, event_facts
 from .fetch import FEED_TYPES, HTML_TYPES, Fetcher, is_url
 from .ingest import find_inputs, read_documents
-from .model import Article, Event, Failure, IngestReport, RawDocument
+from .model import Article, Event, Failure, IngestReport, RawDocument, Story
 from .scale import (
     Executor,
     LocalExecutor,
@@ -40,7 +40,7 @@ from .scale import (
     worker_embed_settings,
 )
 from .store import Store
-from .summarize import Summary, summarize_event
+from .summarize import Summary, describe_story, summarize_event
 
 
 def ingest_paths(
@@ -74,7 +74,7 @@ def ingest_paths(
             extracted = _extract_on(executor, paths, settings, fetcher, fetch_entries)
         _store_documents(extracted, store, settings, report, on_failure, on_document)
     if rebuild:
-        report.events, report.analysed = refresh_events(store, settings, executor)
+        report.events, report.stories, report.analysed = refresh_events(store, settings, executor)
     return report
 
 
@@ -107,7 +107,7 @@ def ingest_documents(
     report = IngestReport()
     _store_documents(extract_many(docs, settings.extract), store, settings, report, on_failure)
     if rebuild:
-        report.events, report.analysed = refresh_events(store, settings)
+        report.events, report.stories, report.analysed = refresh_events(store, settings)
     return report
 
 
@@ -146,7 +146,7 @@ def watch_feeds(
         validators = ("", "") if retry else (fetched.etag, fetched.last_modified)
         store.record_feed(feed_url, *validators, [link for link in fresh if link not in retry])
     if report.new:
-        report.events, report.analysed = refresh_events(store, settings)
+        report.events, report.stories, report.analysed = refresh_events(store, settings)
     return report
 
 
@@ -248,14 +248,6 @@ def _fail(failure: Failure, report: IngestReport, on_failure: Callable[[Failure]
     on_failure(failure)
 
 
-def cluster_articles(
-    articles: Sequence[Article], settings: Settings, executor: Executor | None = None, store: Store | None = None
-) -> list[str]:
-    """Mark near-duplicate copies (``copy_of``) and cluster time-ordered articles into events;
-    one event id per article, copies in their original's event (see ``cluster_stories``)."""
-    return cluster_stories(articles, settings, executor, store, link=False)[0]
-
-
 def cluster_stories(
     articles: Sequence[Article],
     settings: Settings,
@@ -335,6 +327,15 @@ def build_events(
     return _build_events(articles, settings, known, executor, store)[0]
 
 
+def build_stories(events: Sequence[Event], settings: Settings) -> list[Story]:
+    """The stories of ``events`` (by their ``story_id``), each with its name and digest, in the
+    order of their first event here."""
+    members: dict[str, list[Event]] = {}
+    for event in events:
+        members.setdefault(event.story_id or event.id, []).append(event)
+    return [describe_story(story_id, group, settings.stories) for story_id, group in members.items()]
+
+
 def _build_events(
     articles: Sequence[Article],
     settings: Settings,
@@ -346,12 +347,14 @@ def _build_events(
     executor = executor or LocalExecutor()
     made_with = description_fingerprint(settings)
     reusable = {_members(e.articles): e for e in known if e.made_with == made_with}
-    labels = cluster_articles(articles, settings, executor, store)
+    labels, story_labels = cluster_stories(articles, settings, executor, store)
     groups: dict[str, list[Article]] = {}
-    for label, article in zip(labels, articles, strict=True):
+    story_of: dict[str, str] = {}
+    for label, story_id, article in zip(labels, story_labels, articles, strict=True):
         groups.setdefault(label, []).append(article)
+        story_of[label] = story_id
     reused = {
-        event_id: replace(reusable[key], id=event_id, articles=members)
+        event_id: replace(reusable[key], id=event_id, articles=members, story_id=story_of[event_id])
         for event_id, members in groups.items()
         if (key := _members(members)) in reusable
     }
@@ -379,7 +382,7 @@ def _build_events(
     ]
     del analyses  # each task holds its own events' share
     made = executor.map(
-        partial(_describe_events, settings=worker_settings, made_with=made_with),
+        partial(_describe_events, settings=worker_settings, made_with=made_with, story_of=story_of),
         chunks(tasks, settings.scale.partition_events),
     )
     described = {event.id: event for event in itertools.chain.from_iterable(made)}
@@ -439,10 +442,13 @@ def _summarize_events(tasks: Sequence[tuple[str, list[Article]]], settings: Sett
 
 
 def _describe_events(
-    tasks: Sequence[tuple[str, list[Article], Summary, dict[str, ArticleFacts]]], settings: Settings, made_with: str
+    tasks: Sequence[tuple[str, list[Article], Summary, dict[str, ArticleFacts]]],
+    settings: Settings,
+    made_with: str,
+    story_of: Mapping[str, str],
 ) -> list[Event]:
     """Events with their summary and facts (combined from their articles' analyses), one per task,
-    marked as ``made_with``."""
+    marked as ``made_with``, each in its story (``story_of``, by event id)."""
     events = []
     for event_id, members, summary, analyses in tasks:
         facts = event_facts(members, settings.facts, analyses)
@@ -457,19 +463,23 @@ def _describe_events(
                 figures=facts.figures,
                 disagreements=facts.disagreements,
                 made_with=made_with,
+                story_id=story_of[event_id],
             )
         )
     return events
 
 
-def refresh_events(store: Store, settings: Settings, executor: Executor | None = None) -> tuple[int, int]:
-    """Rebuild every event from the stored articles, reusing the unchanged ones, and store them;
-    return how many there are, and how many articles spaCy analysed to describe them."""
+def refresh_events(store: Store, settings: Settings, executor: Executor | None = None) -> tuple[int, int, int]:
+    """Rebuild every event and story from the stored articles, reusing the unchanged events, and
+    store them; return how many events and stories there are, and how many articles spaCy
+    analysed to describe them."""
     articles = store.articles()
     known = store.events_made_with(description_fingerprint(settings), {a.id: a for a in articles})
     events, analysed = _build_events(articles, settings, known, executor, store)
+    stories = build_stories(events, settings)
     store.replace_events(events)
-    return len(events), analysed
+    store.replace_stories(stories)
+    return len(events), len(stories), analysed
 
 
 def summarize_articles(

@@ -1,4 +1,4 @@
-"""Events and summaries as JSON-ready dicts, plain text and Markdown."""
+"""Events, stories and summaries as JSON-ready dicts, plain text and Markdown."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from .facts.records import disagreement_as_dict, entity_as_dict, figure_as_dict
-from .model import Event, Figure, Sentence, TimelineEntry
+from .model import Event, Figure, Sentence, Story, StoryEvent, TimelineEntry
 
 
 def _date(value: datetime | None) -> str | None:
@@ -20,6 +20,7 @@ def sentence_as_dict(sentence: Sentence) -> dict[str, Any]:
 def event_as_dict(event: Event) -> dict[str, Any]:
     return {
         "id": event.id,
+        "story_id": event.story_id,
         "headline": event.headline,
         "summary": [sentence_as_dict(s) for s in event.summary],
         "sources": event.sources,
@@ -47,8 +48,31 @@ def event_as_dict(event: Event) -> dict[str, Any]:
     }
 
 
-def _span(event: Event) -> str:
-    first, last = event.first_published, event.last_published
+def story_as_dict(story: Story) -> dict[str, Any]:
+    return {
+        "id": story.id,
+        "name": story.name,
+        "first_published": _date(story.first_published),
+        "last_published": _date(story.last_published),
+        "article_count": story.article_count,
+        "sources": story.sources,
+        "events": [
+            {
+                "id": e.id,
+                "headline": e.headline,
+                "first_published": _date(e.first_published),
+                "last_published": _date(e.last_published),
+                "article_count": e.article_count,
+                "sources": list(e.sources),
+            }
+            for e in story.events
+        ],
+        "digest": [{"event_id": lead.event_id, **sentence_as_dict(lead.sentence)} for lead in story.digest],
+    }
+
+
+def _span(item: Event | Story) -> str:
+    first, last = item.first_published, item.last_published
     if not first:
         return "undated"
     if first.date() == last.date():
@@ -62,7 +86,8 @@ def _counts(event: Event) -> str:
 
 
 def event_as_text(event: Event) -> str:
-    lines = [event.headline or "(untitled event)", f"  {event.id} | {_counts(event)}", ""]
+    lines = [event.headline or "(untitled event)", f"  {event.id} | {_counts(event)}"]
+    lines += [f"  Story: {event.story_id}", ""] if event.story_id else [""]
     lines += [f"  - {s.text} [{s.source or s.article_id}]" for s in event.summary]
     lines += ["", "  Sources: " + ", ".join(event.sources)]
     names = _named(event)
@@ -82,6 +107,7 @@ def event_as_text(event: Event) -> str:
 
 def event_as_markdown(event: Event) -> str:
     lines = [f"## {event.headline or '(untitled event)'}", "", f"*{event.id}: {_counts(event)}*", ""]
+    lines += [f"Story: {event.story_id}", ""] if event.story_id else []
     lines += [f"- {s.text} ({_cite_markdown(s)})" for s in event.summary]
     lines += ["", "**Sources:**", ""]
     lines += [
@@ -100,6 +126,35 @@ def event_as_markdown(event: Event) -> str:
         lines += ["", "**Figures:**", ""] + [f"- {_figure_text(f)} ({_cite(event, f)})" for f in event.figures]
     if event.timeline:
         lines += ["", "**Timeline:**", ""] + [f"- {_when(t)}: {t.text}" for t in event.timeline]
+    return "\n".join(lines) + "\n"
+
+
+def _story_counts(story: Story) -> str:
+    events, articles, sources = len(story.events), story.article_count, len(story.sources)
+    return (
+        f"{events} event{'s' * (events != 1)}, {articles} article{'s' * (articles != 1)},"
+        f" {sources} source{'s' * (sources != 1)}, {_span(story)}"
+    )
+
+
+def _event_line(event: StoryEvent) -> str:
+    day = event.first_published.date().isoformat() if event.first_published else "undated"
+    return f"{day}  {event.headline or '(untitled event)'} ({event.article_count} articles; {event.id})"
+
+
+def story_as_text(story: Story) -> str:
+    lines = [story.name or "(untitled story)", f"  {story.id} | {_story_counts(story)}", ""]
+    lines += [f"  - {lead.sentence.text} [{lead.sentence.source or lead.sentence.article_id}]" for lead in story.digest]
+    lines += ["", "  Events:"] + [f"    {_event_line(e)}" for e in story.events]
+    lines += ["  Sources: " + ", ".join(story.sources)]
+    return "\n".join(lines)
+
+
+def story_as_markdown(story: Story) -> str:
+    lines = [f"## {story.name or '(untitled story)'}", "", f"*{story.id}: {_story_counts(story)}*", ""]
+    lines += [f"- {lead.sentence.text} ({_cite_markdown(lead.sentence)})" for lead in story.digest]
+    lines += ["", "**Events:**", ""] + [f"- {_event_line(e)}" for e in story.events]
+    lines += ["", "**Sources:** " + ", ".join(story.sources)]
     return "\n".join(lines) + "\n"
 
 

@@ -29,20 +29,26 @@ from .facts import ArticleFacts
 from .facts.records import article_facts_from_json, article_facts_to_json
 from .listing import ListPage, ListQuery, find_ids, find_page
 from .listing import to_iso as _iso
-from .model import Article, Event, RawDocument
+from .model import Article, Event, RawDocument, Story
 from .rows import (
     ARTICLE_COLUMNS,
     EVENT_ORDERS,
     EVENTS,
+    STORIES,
     article_from_row,
     count_change,
     delete_events,
+    delete_stories,
     digest,
     fill_list_rows,
     fill_search_vectors,
     insert_event,
+    insert_story,
     load_events,
+    load_story,
     search_vector,
+    story_digest,
+    story_names,
 )
 from .search import fts5_schema
 
@@ -230,6 +236,71 @@ MIGRATIONS: list[list[Step]] = [
             made_with TEXT NOT NULL,        -- fingerprint of the analysis (versions, settings)
             facts TEXT NOT NULL,            -- JSON: mentions, acronyms, figures, dates
             PRIMARY KEY (article_id, made_with))""",
+    ],
+    # 10: stories (#20): events that continue one another, each with a name (in ``headline``, the
+    # column lists read), a digest (the leads of its most covered events) and outlets, listed and
+    # searched like events. story_events holds no foreign key to events: a rebuild rewrites the
+    # events slice by slice, then the stories, and a reader joins the two. A store made before
+    # gets its stories at its next ingest, which rebuilds them with the events.
+    [
+        """CREATE TABLE stories (
+            id TEXT PRIMARY KEY,
+            headline TEXT NOT NULL,         -- the story's name
+            first_published TEXT,
+            last_published TEXT,
+            article_count INTEGER NOT NULL,
+            event_count INTEGER NOT NULL,
+            summary_text TEXT NOT NULL,     -- the digest, a sentence a line
+            sources TEXT NOT NULL,          -- JSON list of outlets, most events first
+            digest TEXT NOT NULL,           -- of what was written: a rebuild rewrites changed stories only
+            seq INTEGER NOT NULL)""",
+        """CREATE TABLE story_events (
+            event_id TEXT PRIMARY KEY,
+            story_id TEXT NOT NULL REFERENCES stories(id),
+            rank INTEGER NOT NULL)          -- time order within the story""",
+        "CREATE INDEX story_events_story ON story_events (story_id, rank)",
+        """CREATE TABLE story_digest (
+            story_id TEXT NOT NULL REFERENCES stories(id),
+            rank INTEGER NOT NULL,
+            event_id TEXT NOT NULL,
+            text TEXT NOT NULL,
+            article_id TEXT NOT NULL REFERENCES articles(id),
+            position INTEGER NOT NULL,
+            PRIMARY KEY (story_id, rank))""",
+        """CREATE TABLE story_outlets (
+            source TEXT NOT NULL,
+            story_id TEXT NOT NULL REFERENCES stories(id),
+            first_published TEXT,
+            last_published TEXT,
+            article_count INTEGER NOT NULL,
+            PRIMARY KEY (source, story_id))""",
+        {
+            "sqlite": "CREATE UNIQUE INDEX stories_seq ON stories (seq)",
+            "postgresql": "CREATE INDEX stories_seq ON stories (seq)",
+        },
+        {
+            "sqlite": "CREATE INDEX stories_recent ON stories (last_published DESC, article_count DESC, id)",
+            "postgresql": "CREATE INDEX stories_recent ON stories (last_published DESC NULLS LAST, article_count DESC, id)",
+        },
+        {
+            "sqlite": "CREATE INDEX stories_coverage ON stories (article_count DESC, last_published DESC, id)",
+            "postgresql": "CREATE INDEX stories_coverage ON stories (article_count DESC, last_published DESC NULLS LAST, id)",
+        },
+        {
+            "sqlite": "CREATE INDEX story_outlets_recent ON story_outlets"
+            " (source, last_published DESC, article_count DESC, story_id)",
+            "postgresql": "CREATE INDEX story_outlets_recent ON story_outlets"
+            " (source, last_published DESC NULLS LAST, article_count DESC, story_id)",
+        },
+        {
+            "sqlite": "CREATE INDEX story_outlets_coverage ON story_outlets"
+            " (source, article_count DESC, last_published DESC, story_id)",
+            "postgresql": "CREATE INDEX story_outlets_coverage ON story_outlets"
+            " (source, article_count DESC, last_published DESC NULLS LAST, story_id)",
+        },
+        *({"sqlite": sql} for sql in fts5_schema("stories_search", "stories", "seq", ("headline", "summary_text"))),
+        {"postgresql": "ALTER TABLE stories ADD COLUMN search tsvector"},
+        {"postgresql": "CREATE INDEX stories_search ON stories USING GIN (search)"},
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -500,23 +571,44 @@ class Store:
         writes); a crash between slices leaves events of this rebuild beside events of the last
         one, and some articles in none until the next rebuild, which completes the swap.
         """
-        events = list(events)
+        self._replace_rows("events", list(events), digest, _slices, _events_holding, delete_events, insert_event)
+
+    def replace_stories(self, stories: Iterable[Story]) -> None:
+        """Make the stored stories ``stories``, as ``replace_events`` does the events: the changed
+        ones written a slice at a time, each slice first deleting the stored stories that hold
+        one of its events, then those gone deleted."""
+        self._replace_rows(
+            "stories", list(stories), story_digest, _story_slices, _stories_holding, delete_stories, insert_story
+        )
+
+    def _replace_rows(
+        self,
+        table: str,
+        items: Sequence[Event] | Sequence[Story],
+        digest_of: Callable,
+        slices: Callable,
+        holding: Callable,
+        delete: Callable,
+        insert: Callable,
+    ) -> None:
+        """Make the rows of ``table`` (events or stories) ``items``: insert those whose digest
+        changed, slice by slice, after deleting the stored ones they replace or overlap; then
+        delete those gone."""
         with self.engine.connect() as conn:
-            stored = dict(conn.execute(text("SELECT id, digest FROM events")).all())
-        digests = {ev.id: digest(ev) for ev in events}
-        changed = [ev for ev in events if stored.get(ev.id) != digests[ev.id]]
+            stored = dict(conn.execute(text(f"SELECT id, digest FROM {table}")).all())
+        digests = {item.id: digest_of(item) for item in items}
+        changed = [item for item in items if stored.get(item.id) != digests[item.id]]
         gone = sorted(set(stored) - set(digests))
-        for part in _slices(changed):
+        for part in slices(changed):
             with self._writes.begin() as conn:
-                overlapping = _events_holding(conn, [a.id for ev in part for a in ev.articles])
-                delete_events(conn, {ev.id for ev in part} | overlapping)
-                seq = conn.execute(text("SELECT COALESCE(MAX(seq), 0) FROM events")).scalar_one()
-                for n, ev in enumerate(part, start=seq + 1):
-                    insert_event(conn, ev, n, digests[ev.id])
+                delete(conn, {item.id for item in part} | holding(conn, part))
+                seq = conn.execute(text(f"SELECT COALESCE(MAX(seq), 0) FROM {table}")).scalar_one()
+                for n, item in enumerate(part, start=seq + 1):
+                    insert(conn, item, n, digests[item.id])
                 count_change(conn)
         for start in range(0, len(gone), _EVENT_SLICE):
             with self._writes.begin() as conn:
-                delete_events(conn, set(gone[start : start + _EVENT_SLICE]))
+                delete(conn, set(gone[start : start + _EVENT_SLICE]))
                 count_change(conn)
 
     def events(self) -> list[Event]:
@@ -555,6 +647,30 @@ class Store:
             with self.engine.connect() as conn:
                 loaded = {ev.id: ev for ev in load_events(conn, f"e.id IN ({', '.join(':' + k for k in part)})", part)}
             yield from (loaded[i] for i in part.values() if i in loaded)
+
+    def story(self, story_id: str) -> Story | None:
+        """One story: its events in time order (as their list rows show them) and its digest."""
+        with self.engine.connect() as conn:
+            return load_story(conn, story_id)
+
+    def find_stories(self, query: ListQuery) -> ListPage:
+        """One page of the list rows of the stories that match ``query``, and how many match."""
+        with self.engine.connect() as conn:
+            return find_page(conn, STORIES, query, self.search)
+
+    def iter_stories(self, query: ListQuery) -> Iterator[Story]:
+        """The stories that match ``query``, whole, in its order, up to ``query.limit`` (0: all)."""
+        with self.engine.connect() as conn:
+            ids = find_ids(conn, STORIES, query, self.search)
+        for story_id in ids:
+            found = self.story(story_id)
+            if found is not None:
+                yield found
+
+    def story_names(self, story_ids: Sequence[str]) -> dict[str, str]:
+        """Story id -> name, for those of ``story_ids`` that are stored."""
+        with self.engine.connect() as conn:
+            return story_names(conn, story_ids)
 
     def change_count(self) -> int:
         """How many writes changed what the store shows (articles, events): a cache of anything
@@ -601,11 +717,11 @@ class Store:
             ).scalar_one()
 
     def counts(self) -> dict[str, int]:
-        """How many articles, events and documents are stored (for health checks)."""
+        """How many articles, events, stories and documents are stored (for health checks)."""
         with self.engine.connect() as conn:
             return {
                 table: conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
-                for table in ("articles", "events", "documents")
+                for table in ("articles", "events", "stories", "documents")
             }
 
     # -- followed feeds -------------------------------------------------------------------
@@ -765,16 +881,38 @@ def _slices(events: Sequence[Event]) -> Iterator[list[Event]]:
         yield part
 
 
-def _events_holding(conn: Connection, article_ids: Sequence[str]) -> set[str]:
-    """The stored events that hold any of ``article_ids``."""
+def _story_slices(stories: Sequence[Story]) -> Iterator[list[Story]]:
+    """``stories`` in runs of at most ``_EVENT_SLICE``: the transactions of a rebuild."""
+    for start in range(0, len(stories), _EVENT_SLICE):
+        yield list(stories[start : start + _EVENT_SLICE])
+
+
+def _events_holding(conn: Connection, events: Sequence[Event]) -> set[str]:
+    """The stored events that hold an article of ``events``."""
+    return _lookup(
+        conn,
+        "SELECT DISTINCT event_id FROM event_articles WHERE article_id IN :ids",
+        [a.id for ev in events for a in ev.articles],
+    )
+
+
+def _stories_holding(conn: Connection, stories: Sequence[Story]) -> set[str]:
+    """The stored stories that hold an event of ``stories``."""
+    return _lookup(
+        conn,
+        "SELECT DISTINCT story_id FROM story_events WHERE event_id IN :ids",
+        [e.id for st in stories for e in st.events],
+    )
+
+
+def _lookup(conn: Connection, sql: str, ids: Sequence[str]) -> set[str]:
+    """What ``sql`` (with an ``IN :ids`` list) selects for ``ids``, a bounded list at a time."""
     found: set[str] = set()
-    for start in range(0, len(article_ids), _IDS_PER_LOOKUP):
+    for start in range(0, len(ids), _IDS_PER_LOOKUP):
         found.update(
             conn.execute(
-                text("SELECT DISTINCT event_id FROM event_articles WHERE article_id IN :ids").bindparams(
-                    bindparam("ids", expanding=True)
-                ),
-                {"ids": list(article_ids[start : start + _IDS_PER_LOOKUP])},
+                text(sql).bindparams(bindparam("ids", expanding=True)),
+                {"ids": list(ids[start : start + _IDS_PER_LOOKUP])},
             ).scalars()
         )
     return found

@@ -1,8 +1,5 @@
-"""Rows of the store's tables: events and articles written to them and read back, the list
-row each event carries, and what migration 8 fills in for events stored before it.
-
-``store.py`` holds the schema and the transactions; these are the statements inside them.
-"""
+"""Events and articles written to the store's tables and read back, the list row each event
+carries, and what migration 8 fills in for events stored before it."""
 
 from __future__ import annotations
 
@@ -14,12 +11,12 @@ from dataclasses import dataclass, replace
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
-from .facts.records import facts_from_json, facts_to_json
-from .listing import Listing, SearchSource
-from .listing import from_iso as _from_iso
-from .listing import to_iso as _iso
-from .model import Article, Event, Sentence, TimelineEntry
-from .search import tsvector
+from ..facts.records import facts_from_json, facts_to_json
+from ..listing import Listing, SearchSource
+from ..listing import from_iso as _from_iso
+from ..listing import to_iso as _iso
+from ..model import Article, Event, Sentence, TimelineEntry
+from ..search import tsvector
 
 EVENT_TABLES = ("event_facts", "timeline_entries", "summary_sentences", "event_articles", "event_outlets", "events")
 ARTICLE_ROWS = 1_000  # articles read per statement when a migration fills their search vectors
@@ -144,7 +141,11 @@ def load_events(
     unless ``texts``), or taken from ``articles`` (by id) when given; an event with an article
     missing there is left out."""
     heads = conn.execute(
-        text(f"SELECT e.id, e.headline, e.made_with FROM events e WHERE {where} ORDER BY {order}"), params
+        text(
+            "SELECT e.id, e.headline, e.made_with, COALESCE(se.story_id, '') AS story_id FROM events e"
+            f" LEFT JOIN story_events se ON se.event_id = e.id WHERE {where} ORDER BY {order}"
+        ),
+        params,
     ).all()
     if not heads:
         return []
@@ -340,4 +341,5 @@ def event_from_rows(
         figures=figures,
         disagreements=disagreements,
         made_with=head.made_with,
+        story_id=head.story_id,
     )

@@ -41,13 +41,13 @@ from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from .config import SentenceSettings, SummarySettings
-from .model import Article, Sentence, spread_evenly
-from .sentences import is_boilerplate, split_sentences
+from ..config import SentenceSettings, SummarySettings
+from ..model import Article, Sentence, spread_evenly
+from ..sentences import is_boilerplate, split_sentences
 
 # Built once: a vectorizer given stop words checks them against its tokenizer at every fit,
 # which cost a third of a one-article summary.
-_WORDS = TfidfVectorizer(stop_words="english").build_analyzer()
+WORDS = TfidfVectorizer(stop_words="english").build_analyzer()
 
 # A sentence that opens with one of these pronouns leans on a sentence the reader will not see
 # ("He said...", "They were..."), so it cannot stand alone in a summary.
@@ -152,7 +152,7 @@ def summarize_event(
     everything = [s for sentences in per_article for s in sentences]
     if not everything:
         return Summary(headline=_first_title(articles), sentences=[])
-    vectorizer = TfidfVectorizer(analyzer=_WORDS, sublinear_tf=True, dtype=np.float32)
+    vectorizer = TfidfVectorizer(analyzer=WORDS, sublinear_tf=True, dtype=np.float32)
     vectors = vectorizer.fit_transform([s.text for s in everything])  # rows of unit length
     article_of = np.repeat(np.arange(len(per_article)), [len(s) for s in per_article])
     centroids = _article_centroids(vectors, article_of, len(per_article))
@@ -442,7 +442,7 @@ def _concepts(
 def _word_pairs(text: str) -> list[str]:
     """Adjacent words once stop words are dropped: the pairs that name things ("drunk driving",
     "Marissa Mayer") rather than glue them ("of the")."""
-    words = _WORDS(text)
+    words = WORDS(text)
     return [f"{a} {b}" for a, b in pairwise(words)]
 
 

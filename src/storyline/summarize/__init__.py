@@ -1,0 +1,14 @@
+"""Summaries: of one event from its articles (``events``), of one story from its events (``stories``)."""
+
+from .events import Summary, follows_on, is_candidate, standalone, summarize_event
+from .stories import describe_story, story_name
+
+__all__ = [
+    "Summary",
+    "describe_story",
+    "follows_on",
+    "is_candidate",
+    "standalone",
+    "story_name",
+    "summarize_event",
+]
