@@ -131,6 +131,7 @@ def _snapshot(db: str) -> dict:
                 e.entities,
                 e.figures,
                 e.disagreements,
+                store.story(e.story_id),
             )
             for e in store.events()
         }
@@ -142,7 +143,7 @@ def test_dask_on_two_workers_gives_the_single_process_result(corpus: Path, tmp_p
     assert first.returncode == 0, first.stderr
     second = run_cli("ingest", str(corpus), "--db", dask, "--workers", "2")
     assert second.returncode == 0, second.stderr
-    assert first.stdout == second.stdout  # the same tally: new, duplicate, failed, events
+    assert first.stdout == second.stdout  # the same tally: new, duplicate, failed, events, stories
     assert "distributed" not in second.stderr  # Dask's logs are silenced
     expected, got = _snapshot(single), _snapshot(dask)
     assert got == expected
@@ -150,7 +151,9 @@ def test_dask_on_two_workers_gives_the_single_process_result(corpus: Path, tmp_p
     records = _records()
     assert len(copies) >= _copies(records)  # the wire copies, found across partitions
     assert len(expected) < len(records)  # articles were grouped into events
-    assert any(entities and figures for _, _, _, _, entities, figures, _ in expected.values())  # facts on workers
+    assert any(entities and figures for _, _, _, _, entities, figures, _, _ in expected.values())  # facts on workers
+    stories = {story.id: story for *_, story in expected.values()}
+    assert None not in stories.values() and 1 < len(stories) <= len(expected)  # every event in a stored story
 
 
 def test_an_existing_scheduler_is_used_and_a_rerun_stores_nothing_twice(corpus: Path, tmp_path: Path) -> None:

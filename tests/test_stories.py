@@ -1,14 +1,18 @@
+import json
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from conftest import run_cli
+import pytest
+from conftest import run_cli, write_jsonl
 from storyline.cluster import EventClusterer, StoryLinker, event_id_for, story_id_for
 from storyline.config import Settings
 from storyline.extract import extract
 from storyline.ingest import read_document
+from storyline.listing import ListQuery
 from storyline.model import Article
-from storyline.pipeline import cluster_stories
+from storyline.pipeline import cluster_stories, ingest_paths
+from storyline.store import Store
 
 DATA = Path(__file__).parent / "data"
 LEXICAL = replace(Settings(), embed=replace(Settings().embed, enabled=False))
@@ -96,3 +100,74 @@ def test_cluster_prints_each_article_s_story_beside_its_event(tmp_path):
     assert rows["quake-1"][1] == rows["quake-3"][1] != rows["final-1"][1]
     json_result = run_cli("cluster", str(stream), env={"STORYLINE_EMBEDDINGS": "off"})
     assert '"story_id": "' + rows["quake-1"][1] + '"' in json_result.stdout
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "stories.db")
+    return request.getfixturevalue("postgres_url")
+
+
+def _rebuilding_file(tmp_path: Path) -> Path:
+    article = _rebuilding()
+    record = {
+        "id": article.id,
+        "title": article.title,
+        "text": article.text,
+        "source": article.source,
+        "published": article.published.isoformat(),
+    }
+    return write_jsonl(tmp_path / "rebuilding.jsonl", [record])
+
+
+def test_stories_are_stored_with_name_digest_and_events_and_follow_a_later_ingest(store_db, tmp_path):
+    settings = replace(LEXICAL, db=store_db)
+    with Store(store_db) as store:
+        report = ingest_paths([DATA / "quake.jsonl", DATA / "final.jsonl"], store, settings)
+        assert (report.events, report.stories) == (2, 2)
+        quake_event = store.events_of_article("quake-1")[0][0]
+        quake_story = store.event(quake_event).story_id
+        assert quake_story == story_id_for(quake_event)
+        first = store.story(quake_story)
+        assert [e.id for e in first.events] == [quake_event] and first.article_count == 3
+        assert first.name == store.event(quake_event).headline  # one event: its headline names the story
+        assert first.digest and first.digest[0].sentence.article_id.startswith("quake-")
+
+        report = ingest_paths([_rebuilding_file(tmp_path)], store, settings)
+        assert (report.events, report.stories) == (3, 2)  # a new event, in the quake's story
+        story = store.story(quake_story)
+        assert len(story.events) == 2 and story.events[0].id == quake_event  # time order, same id
+        assert story.events[1].first_published > story.events[0].last_published
+        assert [lead.event_id for lead in story.digest] == [e.id for e in story.events]
+        assert all("Norcia" in lead.sentence.text or "earthquake" in lead.sentence.text for lead in story.digest)
+        assert "Norcia" in story.name
+        assert store.event(story.events[1].id).story_id == quake_story
+
+        listed = store.find_stories(ListQuery(text="basilica"))
+        assert [row.id for row in listed.rows] == [quake_story] and listed.total == 1
+        assert store.find_stories(ListQuery(text="Eder")).rows[0].id != quake_story  # found by an article's words
+        assert store.find_stories(ListQuery()).total == 2
+        assert store.find_stories(ListQuery(source="Example Wire")).total == 1
+        assert store.find_stories(ListQuery(order="coverage")).rows[0].id == quake_story  # 4 articles against 2
+        changes = store.change_count()
+        ingest_paths([_rebuilding_file(tmp_path)], store, settings)  # nothing new: nothing rewritten
+        assert store.change_count() == changes and store.story(quake_story) == story
+
+
+def test_stories_command_lists_stories_in_every_format(tmp_path):
+    db = str(tmp_path / "cli.db")
+    env = {"STORYLINE_EMBEDDINGS": "off"}
+    ingest = run_cli("ingest", str(DATA / "quake.jsonl"), str(DATA / "final.jsonl"), "--db", db, env=env)
+    assert ingest.returncode == 0, ingest.stderr
+    as_json = run_cli("stories", "--db", db, "--format", "json", "--sort", "coverage", env=env)
+    assert as_json.returncode == 0, as_json.stderr
+    stories = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert len(stories) == 2 and stories[0]["article_count"] == 3 and stories[0]["id"].startswith("st-")
+    assert stories[0]["events"][0]["headline"] and stories[0]["digest"][0]["article_id"].startswith("quake-")
+    text_out = run_cli("stories", "--db", db, "--q", "Portugal", env=env).stdout
+    assert "1 event, 2 articles" in text_out and "Events:" in text_out and "Norcia" not in text_out
+    markdown = run_cli("stories", "--db", db, "--format", "markdown", "--limit", "1", env=env)
+    assert markdown.stdout.startswith("## ") and "1 of 2 stories" in markdown.stderr
+    events = run_cli("events", "--db", db, "--format", "json", env=env).stdout
+    assert {json.loads(line)["story_id"] for line in events.splitlines()} == {s["id"] for s in stories}

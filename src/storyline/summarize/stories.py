@@ -5,8 +5,9 @@ content words the story's events share most (a word counts once per event that u
 headline or lead), the most covered event on a tie. A generated title could read better, but a
 headline one of the outlets wrote is faithful by construction and can be traced to its event.
 
-The digest is the lead sentence of each of the story's most covered events, cited, in time
-order: a reader sees what happened at each turn that many outlets reported.
+The digest is the lead sentence of each of the story's most covered events (the summary sentence
+nearest the top of its article), cited, in time order: a reader sees what happened at each turn
+that many outlets reported.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ..config import StorySettings
-from ..model import Event, Lead, Story, StoryEvent
+from ..model import Event, Lead, Sentence, Story, StoryEvent
 from .events import WORDS
 
 
@@ -24,7 +25,7 @@ def describe_story(story_id: str, events: Sequence[Event], settings: StorySettin
     """The story ``story_id`` of ``events``: its events in time order, its name and digest."""
     ordered = sorted(events, key=_start)
     covered = sorted(ordered, key=lambda e: -len(e.articles))[: settings.digest_events]
-    digest = [Lead(e.id, e.summary[0]) for e in sorted(covered, key=_start) if e.summary]
+    digest = [Lead(e.id, _lead(e)) for e in sorted(covered, key=_start) if e.summary]
     return Story(id=story_id, name=story_name(ordered), events=[StoryEvent.of(e) for e in ordered], digest=digest)
 
 
@@ -32,7 +33,7 @@ def story_name(events: Sequence[Event]) -> str:
     """The headline, among ``events``', whose words the most of them share (see the module)."""
     if not events:
         return ""
-    words = [_content_words(e.headline + " " + (e.summary[0].text if e.summary else "")) for e in events]
+    words = [_content_words(e.headline + " " + (_lead(e).text if e.summary else "")) for e in events]
     shared = Counter(word for event_words in words for word in event_words)
 
     def standing(k: int) -> tuple[float, int]:
@@ -41,6 +42,12 @@ def story_name(events: Sequence[Event]) -> str:
 
     best = max(range(len(events)), key=standing)
     return events[best].headline
+
+
+def _lead(event: Event) -> Sentence:
+    """The event's summary sentence that stands nearest the top of its article (the earliest in
+    the summary on a tie): news puts what happened in its first sentence."""
+    return min(event.summary, key=lambda s: s.position)
 
 
 def _content_words(text: str) -> set[str]:
