@@ -173,8 +173,9 @@ def _tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def run_ingest(folder: Path, options: list[str], scratch: Path) -> dict:
-    """``storyline ingest`` on ``folder`` in a fresh store: wall seconds, peak memory, the tally."""
+def run_ingest(folder: Path, options: list[str], scratch: Path, keep: bool = False) -> dict:
+    """``storyline ingest`` on ``folder`` in a fresh store: wall seconds, peak memory, the tally
+    (and the store's path, kept, when ``keep``)."""
     db = scratch / f"bench-{time.monotonic_ns()}.db"
     command = [*STORYLINE, "ingest", str(folder), "--db", str(db), *options]
     load = os.getloadavg()[0]
@@ -197,7 +198,8 @@ def run_ingest(folder: Path, options: list[str], scratch: Path) -> dict:
     if child.returncode not in (0, 1):
         raise SystemExit(f"pipeline_scale: {' '.join(command)} failed; see {scratch / 'ingest.err'}")
     for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
+        if not keep:
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
     tally = stdout.strip().splitlines()[0]
     return {
         "seconds": seconds,
@@ -207,6 +209,7 @@ def run_ingest(folder: Path, options: list[str], scratch: Path) -> dict:
         "events": int(tally.split("; ")[1].split()[0]),
         "load_average": load,
         "tally": tally,
+        **({"db": str(db)} if keep else {}),
     }
 
 

@@ -221,7 +221,7 @@ class ClusterSettings:
 @dataclass(frozen=True)
 class StorySettings:
     """Online story linking (see cluster/stories.py): the article that opens an event is scored
-    against the stories so far (``stories.story_score``) and its event joins the best one whose
+    against the stories so far (``stories.story_scores``) and its event joins the best one whose
     score reaches ``threshold``.
 
     How the defaults were chosen: on DUC 2006 (50 topic folders, each a story followed over

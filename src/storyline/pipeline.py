@@ -294,19 +294,38 @@ def cluster_stories(
         if original != row:
             copies[articles[row].id] = articles[original].id
     clusterer = EventClusterer(settings.cluster, embedder)
-    linker = StoryLinker(settings.stories, settings.cluster) if link else None
+    opened: list[str] = []  # each article's event as the clusterer gave it, before later merges
     # One BLAS thread: a multi-threaded matrix-vector product may sum in another order from run
     # to run, and a score on the threshold then flips; the products here are small anyway.
     with threadpool_limits(1):
         for start in range(0, len(articles), settings.scale.cluster_batch):
             stop = start + settings.scale.cluster_batch
             dense = None if vectors is None else vectors[start:stop]
-            events = clusterer.partial_fit(articles[start:stop], copies=copies, dense=dense)
-            if linker is not None:
-                linker.partial_fit(articles[start:stop], events, dense=dense)
+            opened += clusterer.partial_fit(articles[start:stop], copies=copies, dense=dense)
     resolved = clusterer.assignments()
-    stories = linker.assignments(resolved) if linker is not None else {}
-    return [resolved[a.id] for a in articles], [stories.get(a.id, "") for a in articles]
+    events = [resolved[a.id] for a in articles]
+    return events, link_stories(articles, opened, settings, vectors, resolved) if link else [""] * len(articles)
+
+
+def link_stories(
+    articles: Sequence[Article],
+    events: Sequence[str],
+    settings: Settings,
+    vectors: np.ndarray | None = None,
+    merged: Mapping[str, str] | None = None,
+) -> list[str]:
+    """One story id per time-ordered article: the events the clusterer gave (``events``, one id
+    per article; ``merged``, article id -> final event id, after the merges it made later)
+    linked into stories, ``scale.cluster_batch`` articles at a time, with the articles' MiniLM
+    ``vectors`` if given. The stories never change the events."""
+    linker = StoryLinker(settings.stories, settings.cluster)
+    with threadpool_limits(1):  # as in the clustering: the same sums in the same order every run
+        for start in range(0, len(articles), settings.scale.cluster_batch):
+            stop = start + settings.scale.cluster_batch
+            dense = None if vectors is None else vectors[start:stop]
+            linker.partial_fit(articles[start:stop], events[start:stop], dense=dense)
+    stories = linker.assignments(merged)
+    return [stories[a.id] for a in articles]
 
 
 def build_events(
