@@ -82,10 +82,22 @@ def _auth(key: str) -> dict[str, str]:
 def test_health_and_openapi(client):
     health = client.get("/health").json()
     assert health["status"] == "ok" and health["articles"] >= 5 and health["events"] >= 2
+    assert 1 <= health["stories"] <= health["events"]
     schema = client.get("/openapi.json").json()
-    assert {"/events", "/events/{event_id}", "/articles", "/articles/{article_id}", "/jobs/{job_id}"} <= set(
-        schema["paths"]
-    )
+    assert {
+        "/events",
+        "/events/{event_id}",
+        "/stories",
+        "/stories/{story_id}",
+        "/articles",
+        "/articles/{article_id}",
+        "/jobs/{job_id}",
+    } <= set(schema["paths"])
+    # one set of list filters serves both lists
+    parameters = {
+        path: [p["name"] for p in schema["paths"][path]["get"]["parameters"]] for path in ("/events", "/stories")
+    }
+    assert parameters["/events"] == parameters["/stories"] and "outlet" in parameters["/stories"]
     assert client.get("/docs").status_code == 200
 
 

@@ -135,6 +135,8 @@ def test_only_the_documented_methods_exist(client, key):
         ("DELETE", "/articles/quake-1"),
         ("PATCH", "/events"),
         ("POST", "/events"),
+        ("POST", "/stories"),
+        ("DELETE", "/stories/st-1"),
     ]:
         assert client.request(method, path, headers=auth).status_code == 405, (method, path)
 
@@ -345,9 +347,14 @@ def _visit(browser, base: str, path: str) -> dict:  # noqa: F811
 
 def test_script_in_article_text_never_runs_in_the_pages(browser, base, client):  # noqa: F811
     event_url = client.get("/articles/hostile-1").json()["events"][0]["url"]
+    story_url = client.get(event_url).json()["story"]["url"]
     pages = [
         "/",
         event_url,
+        "/stories",
+        story_url,
+        f"/stories?q={PAYLOADS[0]}",
+        f"/stories/{PAYLOADS[1]}",
         "/articles/hostile-1",
         "/articles/hostile-2",
         f"/?q={PAYLOADS[0]}",

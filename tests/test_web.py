@@ -142,6 +142,54 @@ def test_search_from_the_header_and_the_filters(page):
         expect(card.locator(".chips")).to_contain_text("Example Times")
 
 
+def test_a_story_leads_to_its_events_and_each_event_back_to_its_story(page):
+    expect = playwright_api.expect
+    page.goto("/")
+    page.get_by_role("navigation", name="Site").get_by_role("link", name="Stories").click()
+    page.wait_for_url(re.compile(r"/stories$"))
+    expect(page).to_have_title(re.compile("Stories"))
+    cards = page.locator(".story-card")
+    expect(page.locator(".count")).to_have_text(f"{cards.count()} stories")
+    _shot(page, "stories")
+    # the header searches stories here: the Baghouz pair is one story of one event
+    page.get_by_role("searchbox", name="Search stories").fill("Baghouz")
+    page.get_by_role("searchbox", name="Search stories").press("Enter")
+    page.wait_for_url(re.compile(r"/stories\?q=Baghouz"))
+    expect(cards).to_have_count(1)
+    expect(cards.locator(".meta")).to_contain_text("1 event")
+    name = cards.locator("h2").inner_text()
+    cards.locator("h2 a").click()
+    page.wait_for_url(re.compile(r"/stories/st-"))
+    expect(page.locator("h1")).to_have_text(name)
+    stops = page.locator(".axis .axis-event")
+    expect(stops).to_have_count(1)
+    # the axis is drawn: a line down the side and a dot on it for the event
+    assert page.locator(".axis").evaluate("el => getComputedStyle(el).borderLeftStyle") == "solid"
+    assert stops.first.locator("time").evaluate("el => getComputedStyle(el, '::before').borderRadius") == "50%"
+    leads = page.locator(".digest .sentence")
+    assert leads.count() >= 1 and "Latest News" not in page.locator(".digest").inner_text()
+    for i in range(leads.count()):
+        expect(leads.nth(i).locator("a.cite")).to_have_count(1)
+        expect(leads.nth(i).locator(".from-event a")).to_have_attribute("href", re.compile(r"^/events/ev-"))
+    expect(page.locator(".story-outlets li")).to_have_count(2)
+    _shot(page, "story-baghouz")
+    # the digest quotes the article it cites, at the cited sentence
+    quoted = leads.first.locator(".sentence-text").inner_text()
+    leads.first.locator("a.cite").click()
+    page.wait_for_url(re.compile(r"/articles/[^#]+#s\d+$"))
+    assert page.locator(".s:target").inner_text().strip() == quoted.strip()
+    page.go_back()
+    headline = stops.first.locator("h3 a").inner_text()
+    stops.first.locator("h3 a").click()
+    page.wait_for_url(re.compile(r"/events/ev-"))
+    expect(page.locator("h1")).to_have_text(headline)
+    part_of = page.locator(".part-of a")
+    expect(part_of).to_have_text(name)
+    part_of.click()
+    page.wait_for_url(re.compile(r"/stories/st-"))
+    expect(page.locator("h1")).to_have_text(name)
+
+
 def test_keyboard_reaches_the_skip_link_then_the_search(page):
     page.goto("/")
     page.keyboard.press("Tab")
@@ -158,4 +206,8 @@ def test_pages_read_well_on_a_phone(browser, server):
     # nothing is wider than the screen: no sideways scrolling
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     _shot(page, "event-baghouz-phone")
+    page.locator(".part-of a").click()
+    page.wait_for_url(re.compile(r"/stories/st-"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    _shot(page, "story-baghouz-phone")
     context.close()

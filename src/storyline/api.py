@@ -5,18 +5,20 @@ anything else gets JSON, and ``?format=json`` or ``?format=html`` decides explic
 "every page has a JSON twin"). Writes are queued as jobs that one server process at a time
 runs through the same pipeline as ``storyline ingest`` (jobs.py); the request returns at once
 with a job to poll. Reads come from list rows and indexes (listing.py) and are kept per process
-until the store changes (``ReadCache``); docs/serve.md says how and what was measured.
+until the store changes (``ReadCache``); docs/serve.md says how and what was measured. Events
+and stories are served alike: one list route, one list page, differing in what they list.
 """
 
 import json
 import logging
 import os
 from collections import OrderedDict
+from collections.abc import Callable
 from contextlib import asynccontextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from importlib.metadata import version
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import jinja2
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -34,11 +36,12 @@ from .config import ServeSettings, Settings
 from .fetch import is_url
 from .jobs import JobRunner
 from .keys import key_name
-from .listing import ListQuery, ListRow
+from .listing import ListPage, ListQuery, ListRow
 from .model import Article, Event
-from .render import event_as_dict
-from .store import Job, Store
+from .render import event_as_dict, story_as_dict
+from .store import Job, ListKind, Store
 from .web import (
+    LIST_VIEWS,
     STATIC,
     TEMPLATES,
     article_paragraphs,
@@ -46,6 +49,8 @@ from .web import (
     date_span,
     entry_date,
     outlets_of,
+    story_axis,
+    story_outlets,
     timeline_chart,
     web_link,
 )
@@ -108,17 +113,46 @@ class EventBrief(BaseModel):
     url: str
 
 
-class EventPage(BaseModel):
-    items: list[EventBrief]
+class StoryBrief(BaseModel):
+    id: str
+    name: str
+    digest: list[str] = Field(description="The lead sentence of each of its most covered events.")
+    sources: list[str]
+    article_count: int
+    event_count: int
+    first_published: datetime | None
+    last_published: datetime | None
+    url: str
+
+
+Item = TypeVar("Item")
+
+
+class Page(BaseModel, Generic[Item]):
+    items: list[Item]
     total: int
     complete: bool = Field(
         description="False when a search stopped at the matches it reads (the newest 1,000 per index):"
-        " more events may match; more words or dates narrow it."
+        " more may match; more words or dates narrow it."
     )
     limit: int
     offset: int
     next: str | None
     prev: str | None
+
+
+class EventPage(Page[EventBrief]):
+    """A page of events."""
+
+
+class StoryPage(Page[StoryBrief]):
+    """A page of stories."""
+
+
+class StoryLink(BaseModel):
+    id: str
+    name: str
+    url: str
 
 
 class EventDetail(BaseModel):
@@ -127,10 +161,35 @@ class EventDetail(BaseModel):
     model_config = ConfigDict(extra="allow")
     id: str
     headline: str
+    story: StoryLink | None = Field(description="The story the event is part of.")
     summary: list[dict[str, Any]]
     sources: list[str]
     outlets: list[dict[str, Any]]
     timeline: list[dict[str, Any]]
+
+
+class StoryEventOut(BaseModel):
+    id: str
+    headline: str
+    first_published: datetime | None
+    last_published: datetime | None
+    article_count: int
+    sources: list[str]
+    url: str
+
+
+class StoryDetail(BaseModel):
+    """A story: its events in time order and its digest, each lead citing its article and event."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str
+    name: str
+    first_published: datetime | None
+    last_published: datetime | None
+    article_count: int
+    sources: list[str]
+    events: list[StoryEventOut]
+    digest: list[dict[str, Any]]
 
 
 class ArticleOut(BaseModel):
@@ -151,6 +210,7 @@ class Health(BaseModel):
     schema_version: int
     articles: int
     events: int
+    stories: int
 
 
 # -- ASGI middleware ------------------------------------------------------------------------
@@ -257,11 +317,11 @@ class ReadCache:
     Any write that changes what the store shows (an article stored, a slice of an event
     rebuild) moves the counter, and every kept answer is stale from that moment: no answer is
     ever older than the last write. Kept: 200 answers to GET on the pages and their JSON twins
-    (``/``, ``/events``, an event, an article), never jobs, health or the docs; and only while
-    reads are open (with ``--private`` a key must be checked first).
+    (``/``, ``/events``, ``/stories``, an event, a story, an article), never jobs, health or the
+    docs; and only while reads are open (with ``--private`` a key must be checked first).
     """
 
-    PATHS = ("/events", "/articles/")
+    PATHS = ("/events", "/stories", "/articles/")
 
     def __init__(self, app: ASGIApp, store: Store, entries: int) -> None:
         self.app = app
@@ -304,6 +364,15 @@ class ReadCache:
 
 
 # -- the application ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    """A list's filters as the request gave them (its page's form shows them again) and the
+    query they make."""
+
+    filters: dict[str, str]
+    query: ListQuery
 
 
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
@@ -397,26 +466,22 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             "schema_version": store.schema_version(),
             "articles": counts["articles"],
             "events": counts["events"],
+            "stories": counts["stories"],
         }
 
-    @app.get("/", include_in_schema=False, dependencies=reads)
-    @app.get("/events", response_model=EventPage, responses=html_too, dependencies=reads, tags=["read"])
-    def list_events(
-        request: Request,
+    def list_request(
         q: Annotated[str, Query(max_length=200, description="Words that must all appear.")] = "",
         since: Annotated[str, Query(description="First day (YYYY-MM-DD), inclusive.")] = "",
         until: Annotated[str, Query(description="Last day (YYYY-MM-DD), inclusive.")] = "",
-        outlet: Annotated[str, Query(max_length=200, description="Only events this outlet covered.")] = "",
+        outlet: Annotated[str, Query(max_length=200, description="Only those this outlet covered.")] = "",
         sort: Annotated[
             Literal["relevance", "recent", "coverage"] | None,
             Query(description="Default: relevance with q, else recent."),
         ] = None,
         limit: Annotated[int | None, Query(ge=1, le=serve.max_page_size)] = None,
         offset: Annotated[int, Query(ge=0, le=_SQL_BIGINT_MAX)] = 0,
-        format: Format = None,
-    ) -> Any:
-        """Events, best match (``sort=relevance``, with ``q``), newest (``sort=recent``) or most covered
-        (``sort=coverage``) first, one page at a time."""
+    ) -> ListRequest:
+        """The filters and page every list (events, stories) takes."""
         query = ListQuery.of_days(
             text=q,
             since=_day(since, "since"),
@@ -426,23 +491,39 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             limit=limit or serve.page_size,
             offset=offset,
         )
-        found = store.find_events(query)
-        total = found.total
+        return ListRequest({"q": q, "since": since, "until": until, "outlet": outlet}, query)
+
+    Listed = Annotated[ListRequest, Depends(list_request)]
+
+    def list_answer(
+        request: Request,
+        fmt: str | None,
+        asked: ListRequest,
+        found: ListPage,
+        kind: ListKind,
+        brief: Callable[[ListRow], dict[str, Any]],
+    ) -> Any:
+        """A page of a list as JSON, or as the list page of ``kind`` with its filter form."""
+        query, total = asked.query, found.total
         nearby = {
             "next": _page_url(request, query.offset + query.limit) if query.offset + query.limit < total else None,
             "prev": _page_url(request, max(query.offset - query.limit, 0)) if query.offset else None,
         }
-        if _wants_html(request, format):
-            filters = {"q": q, "since": since, "until": until, "outlet": outlet, "sort": query.sort}
-            context = {"events": found.rows, "total": total, "complete": found.complete, "query": query, **nearby}
-            return page(
-                request,
-                "events.html",
-                {**context, "filters": filters, "outlets": _outlet_choices(outlet), "date_span": date_span},
-            )
-        items = [_brief(row) for row in found.rows]
+        if _wants_html(request, fmt):
+            context = {
+                "view": LIST_VIEWS[kind],
+                "rows": found.rows,
+                "total": total,
+                "complete": found.complete,
+                "query": query,
+                "filters": {**asked.filters, "sort": query.sort},
+                "outlets": _outlet_choices(asked.filters["outlet"], kind),
+                "date_span": date_span,
+                **nearby,
+            }
+            return page(request, "list.html", context)
         return {
-            "items": items,
+            "items": [brief(row) for row in found.rows],
             "total": total,
             "complete": found.complete,
             "limit": query.limit,
@@ -450,31 +531,54 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             **nearby,
         }
 
-    outlets_at: dict[int, list[tuple[str, int]]] = {}  # by the store's change count: one entry
+    @app.get("/", include_in_schema=False, dependencies=reads)
+    @app.get("/events", response_model=EventPage, responses=html_too, dependencies=reads, tags=["read"])
+    def list_events(request: Request, asked: Listed, format: Format = None) -> Any:
+        """Events, best match (``sort=relevance``, with ``q``), newest (``sort=recent``) or most covered
+        (``sort=coverage``) first, one page at a time."""
+        return list_answer(request, format, asked, store.find_events(asked.query), "events", _event_brief)
 
-    def _outlet_choices(chosen: str) -> list[tuple[str, int]]:
+    @app.get("/stories", response_model=StoryPage, responses=html_too, dependencies=reads, tags=["read"])
+    def list_stories(request: Request, asked: Listed, format: Format = None) -> Any:
+        """Stories (events that continue one another), filtered, ordered and paged as ``/events`` is:
+        a search reads their names and digests, their events and their articles."""
+        return list_answer(request, format, asked, store.find_stories(asked.query), "stories", _story_brief)
+
+    # The most prolific outlets by kind of list, for the store's change count: one count per kind.
+    outlets_at: dict[tuple[int, str], list[tuple[str, int]]] = {}
+
+    def _outlet_choices(chosen: str, kind: ListKind) -> list[tuple[str, int]]:
         """The most prolific outlets for the filter, and the chosen one even when it is not among
         them. Counted once per change of the store: every page of the list shows them."""
-        changes = store.change_count()
-        if (counted := outlets_at.get(changes)) is None:
-            counted = store.outlets(limit=serve.outlet_choices)
-            outlets_at.clear()
-            outlets_at[changes] = counted
+        key = (store.change_count(), kind)
+        if (counted := outlets_at.get(key)) is None:
+            counted = store.outlets(limit=serve.outlet_choices, kind=kind)
+            for stale in [k for k in outlets_at if k[0] != key[0]]:
+                del outlets_at[stale]
+            outlets_at[key] = counted
         choices = list(counted)
         if chosen and chosen not in {name for name, _ in choices}:
-            choices.append((chosen, store.outlet_events(chosen)))
+            choices.append((chosen, store.outlet_events(chosen, kind)))
         return choices
+
+    def story_of(event: Event) -> dict[str, str] | None:
+        """The story ``event`` is part of, as a link: its id, name and URL (None without one)."""
+        name = store.story_names([event.story_id]).get(event.story_id) if event.story_id else None
+        return {"id": event.story_id, "name": name, "url": f"/stories/{event.story_id}"} if name is not None else None
 
     @app.get("/events/{event_id}", response_model=EventDetail, responses=html_too, dependencies=reads, tags=["read"])
     def get_event(request: Request, event_id: str, format: Format = None) -> Any:
-        """One event: headline, cited summary, sources by outlet (copies marked), facts, disagreements, timeline."""
+        """One event: headline, its story, cited summary, sources by outlet (copies marked), facts,
+        disagreements, timeline."""
         event = store.event(event_id, texts=False)
         if event is None:
             raise HTTPException(404, f"no event {event_id!r}")
         outlets = outlets_of(event)
+        story = story_of(event)
         if _wants_html(request, format):
             context = {
                 "event": event,
+                "story": story,
                 "outlets": outlets,
                 "citations": citation_numbers(event),
                 "articles": {a.id: a for a in event.articles},
@@ -483,7 +587,28 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
                 "entry_date": entry_date,
             }
             return page(request, "event.html", context)
-        return _event_detail(event, outlets)
+        return {**_event_detail(event, outlets), "story": story}
+
+    @app.get("/stories/{story_id}", response_model=StoryDetail, responses=html_too, dependencies=reads, tags=["read"])
+    def get_story(request: Request, story_id: str, format: Format = None) -> Any:
+        """One story: its name, its events in time order and its digest (the lead of each of its
+        most covered events, citing its article)."""
+        story = store.story(story_id)
+        if story is None:
+            raise HTTPException(404, f"no story {story_id!r}")
+        if _wants_html(request, format):
+            context = {
+                "story": story,
+                "events": {e.id: e for e in story.events},
+                "axis": story_axis(story),
+                "outlets": story_outlets(story),
+                "date_span": date_span,
+            }
+            return page(request, "story.html", context)
+        detail = story_as_dict(story)
+        for event in detail["events"]:
+            event["url"] = f"/events/{event['id']}"
+        return detail
 
     # ``:path``: ids come from users' feeds and JSONL files, and may hold "/" ("reuters/2019/abc").
     @app.get(
@@ -580,7 +705,7 @@ def _templates() -> Jinja2Templates:
     )
     env.filters["day"] = lambda d: d.strftime("%-d %b %Y") if d else "undated"
     env.filters["moment"] = lambda d: d.strftime("%-d %b %Y, %H:%M UTC") if d else "undated"
-    env.filters["plural"] = lambda n, word: f"{n} {word}{'s' * (n != 1)}"
+    env.filters["plural"] = lambda n, word, many="": f"{n} {word if n == 1 else many or word + 's'}"
     env.filters["web_link"] = web_link
     env.globals["version"] = VERSION
     return Jinja2Templates(env=env)
@@ -619,17 +744,24 @@ def _as_submission(body: Submission | list[ArticleIn] | ArticleIn) -> Submission
     return Submission(articles=body if isinstance(body, list) else [body])
 
 
-def _brief(row: ListRow) -> dict[str, Any]:
+def _listed(row: ListRow, kind: ListKind) -> dict[str, Any]:
+    """What a list's JSON gives of any row, events' or stories'."""
     return {
         "id": row.id,
-        "headline": row.headline,
-        "lead": row.lead,
         "sources": row.sources,
         "article_count": row.article_count,
         "first_published": row.first_published,
         "last_published": row.last_published,
-        "url": f"/events/{row.id}",
+        "url": f"/{kind}/{row.id}",
     }
+
+
+def _event_brief(row: ListRow) -> dict[str, Any]:
+    return {**_listed(row, "events"), "headline": row.headline, "lead": row.lead}
+
+
+def _story_brief(row: ListRow) -> dict[str, Any]:
+    return {**_listed(row, "stories"), "name": row.headline, "digest": row.summary, "event_count": row.event_count}
 
 
 def _event_detail(event: Event, outlets) -> dict[str, Any]:

@@ -74,6 +74,8 @@ class ListRow:
     article_count: int
     first_published: datetime | None
     last_published: datetime | None
+    event_count: int = 1
+    """Events the row holds: one for an event, its events for a story."""
 
     @property
     def lead(self) -> str:
@@ -114,6 +116,8 @@ class Listing:
     key: str
     """The outlets table's column holding the listed row's id."""
     sources: tuple[SearchSource, ...]
+    event_count: str = "1"
+    """SQL on the listed rows ``e`` for how many events a row holds (``ListRow.event_count``)."""
 
 
 _ROW_COLUMNS = "e.id, e.headline, e.summary_text, e.sources, e.article_count, e.first_published, e.last_published"
@@ -173,9 +177,9 @@ def rows_by_id(conn: Connection, listing: Listing, ids: Sequence[str]) -> list[L
     if not ids:
         return []
     found = conn.execute(
-        text(f"SELECT {_ROW_COLUMNS} FROM {listing.table} e WHERE e.id IN :ids").bindparams(
-            bindparam("ids", expanding=True)
-        ),
+        text(
+            f"SELECT {_ROW_COLUMNS}, {listing.event_count} AS event_count FROM {listing.table} e WHERE e.id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True)),
         {"ids": list(ids)},
     )
     by_id = {row.id: _row(row) for row in found}
@@ -299,6 +303,7 @@ def _row(row) -> ListRow:
         article_count=row.article_count,
         first_published=from_iso(row.first_published),
         last_published=from_iso(row.last_published),
+        event_count=row.event_count,
     )
 
 

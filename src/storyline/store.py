@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Literal
 
 import numpy as np
 from sqlalchemy import bindparam, create_engine, event, inspect, make_url, text
@@ -56,6 +57,8 @@ from .search import fts5_schema
 # dialect not named skips the step), or a function of the open connection for what SQL alone
 # cannot do portably.
 Step = str | Mapping[str, str] | Callable[[Connection], None]
+ListKind = Literal["events", "stories"]
+_LISTINGS = {"events": EVENTS, "stories": STORIES}
 
 MIGRATIONS: list[list[Step]] = [
     # 1: documents, articles, events with their summaries and timelines
@@ -697,23 +700,24 @@ class Store:
             )
             return [(row.id, row.headline) for row in rows]
 
-    def outlets(self, limit: int | None = None) -> list[tuple[str, int]]:
-        """Outlets with the number of events they covered, most first (the ``limit`` first)."""
+    def outlets(self, limit: int | None = None, kind: ListKind = "events") -> list[tuple[str, int]]:
+        """Outlets with the number of events (or stories: ``kind``) they covered, most first (the
+        ``limit`` first)."""
         with self.engine.connect() as conn:
             rows = conn.execute(
                 text(
-                    "SELECT source, COUNT(*) AS n FROM event_outlets GROUP BY source ORDER BY n DESC, source"
+                    f"SELECT source, COUNT(*) AS n FROM {_LISTINGS[kind].outlets} GROUP BY source ORDER BY n DESC, source"
                     + (" LIMIT :limit" if limit else "")
                 ),
                 {"limit": limit},
             )
             return [(row.source, row.n) for row in rows]
 
-    def outlet_events(self, source: str) -> int:
-        """How many events ``source`` covered."""
+    def outlet_events(self, source: str, kind: ListKind = "events") -> int:
+        """How many events (or stories: ``kind``) ``source`` covered."""
         with self.engine.connect() as conn:
             return conn.execute(
-                text("SELECT COUNT(*) FROM event_outlets WHERE source = :s"), {"s": source}
+                text(f"SELECT COUNT(*) FROM {_LISTINGS[kind].outlets} WHERE source = :s"), {"s": source}
             ).scalar_one()
 
     def counts(self) -> dict[str, int]:

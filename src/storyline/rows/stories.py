@@ -45,6 +45,7 @@ STORIES = Listing(
             row_id="se.story_id",
         ),
     ),
+    event_count="e.event_count",
 )
 """Stories as lists show them: a search reads their names and digests, their events' headlines
 and summaries, and their articles."""

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from ..model import Article, Event, Sentence, TimelineEntry
+from ..model import Article, Event, Sentence, Story, StoryEvent, TimelineEntry
 from ..sentences import split_sentences
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
+
+
+@dataclass(frozen=True)
+class ListView:
+    """What a list page (events or stories) calls its rows, and where it lives: one template
+    serves both lists."""
+
+    one: str
+    many: str
+    home: str
+    example: str
+    """A search to suggest in the empty words field."""
+
+
+LIST_VIEWS = {
+    "events": ListView(one="event", many="events", home="/", example="e.g. earthquake Nepal"),
+    "stories": ListView(one="story", many="stories", home="/stories", example="e.g. Syria war"),
+}
 
 
 @dataclass
@@ -145,10 +164,60 @@ def entry_date(entry: TimelineEntry) -> str:
     return entry.date.strftime(_DATE_FORMATS.get(getattr(entry, "resolution", "day"), _DATE_FORMATS["day"]))
 
 
-def date_span(event: Event) -> str:
-    first, last = event.first_published, event.last_published
-    if not first:
+class Dated(Protocol):
+    @property
+    def first_published(self) -> datetime | None: ...
+
+    @property
+    def last_published(self) -> datetime | None: ...
+
+
+def date_span(item: Dated) -> str:
+    """When an event, a story or a list row of either was reported: one day, or first to last."""
+    first, last = item.first_published, item.last_published
+    if not first or not last:
         return "undated"
     if first.date() == last.date():
         return first.strftime("%-d %B %Y")
     return f"{first.strftime('%-d %b %Y')} – {last.strftime('%-d %b %Y')}"
+
+
+@dataclass(frozen=True)
+class AxisStop:
+    """An event on its story's time axis, and how long after the one before it began."""
+
+    event: StoryEvent
+    after: str
+
+
+def story_axis(story: Story) -> list[AxisStop]:
+    """The story's events in time order, each with the time since the previous dated one began
+    ("3 weeks later"): a story runs over weeks or years, and the gaps are what a reader of a
+    vertical list cannot see from the dates alone."""
+    stops: list[AxisStop] = []
+    previous: datetime | None = None
+    for event in story.events:
+        began = event.first_published
+        stops.append(AxisStop(event, _elapsed(began - previous) if began and previous else ""))
+        previous = began or previous
+    return stops
+
+
+# Units of a gap, largest first, each used from two of it on: "10 days later", not "1 week later".
+_GAP_UNITS = ((365, "year"), (30, "month"), (7, "week"))
+
+
+def _elapsed(gap: timedelta) -> str:
+    days = gap.days
+    if days < 1:
+        return "the same day"
+    length, unit = next(((n, u) for n, u in _GAP_UNITS if days >= 2 * n), (1, "day"))
+    count = round(days / length)
+    return f"{count} {unit}{'s' * (count != 1)} later"
+
+
+def story_outlets(story: Story) -> list[tuple[str, int]]:
+    """The story's outlets (most events first, as ``Story.sources`` orders them) with how many
+    of its events each covered."""
+    covered = Counter(source for event in story.events for source in event.sources)
+    return [(source, covered[source]) for source in story.sources]
