@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from conftest import run_cli, write_jsonl
 from storyline.cluster import EventClusterer, StoryLinker, event_id_for, story_id_for
 from storyline.config import Settings

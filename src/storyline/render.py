@@ -139,7 +139,8 @@ def _story_counts(story: Story) -> str:
 
 def _event_line(event: StoryEvent) -> str:
     day = event.first_published.date().isoformat() if event.first_published else "undated"
-    return f"{day}  {event.headline or '(untitled event)'} ({event.article_count} articles; {event.id})"
+    articles = f"{event.article_count} article{'s' * (event.article_count != 1)}"
+    return f"{day}  {event.headline or '(untitled event)'} ({articles}; {event.id})"
 
 
 def story_as_text(story: Story) -> str:

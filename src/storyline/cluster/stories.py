@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -64,7 +65,8 @@ class _Stories:
         self.index = np.zeros((64, index_dims), dtype=np.float32)
         self.dense = np.zeros((64, dense_dims), dtype=np.float32) if dense_dims else None
         self.profiles: list[TermVector] = []
-        self.names: list[set[str]] = []
+        self.names: list[Counter[str]] = []  # articles of the story that mention each name
+        self.articles: list[int] = []
         self.last_day: list[float] = []
         self.ids: list[str] = []
         self.parent: list[int] = []
@@ -79,7 +81,8 @@ class _Stories:
             if self.dense is not None:
                 self.dense = np.vstack([self.dense, np.zeros_like(self.dense)])
         self.profiles.append(TermVector(np.zeros(0, np.int32), np.zeros(0, np.float32)))
-        self.names.append(set())
+        self.names.append(Counter())
+        self.articles.append(0)
         self.last_day.append(math.nan)
         self.ids.append(story_id)
         self.parent.append(story)
@@ -90,7 +93,8 @@ class _Stories:
         self.index[story] += opening.index
         if self.dense is not None and opening.dense is not None:
             self.dense[story] += opening.dense
-        self.names[story] |= opening.names
+        self.names[story].update(opening.names)
+        self.articles[story] += 1
         self.last_day[story] = float(np.fmax(self.last_day[story], opening.day))
 
     def merge(self, survivor: int, other: int, profile_terms: int) -> None:
@@ -101,8 +105,10 @@ class _Stories:
         if self.dense is not None:
             self.dense[survivor] += self.dense[other]
             self.dense[other] = 0.0
-        self.names[survivor] |= self.names[other]
-        self.names[other] = set()
+        self.names[survivor] += self.names[other]
+        self.names[other] = Counter()
+        self.articles[survivor] += self.articles[other]
+        self.articles[other] = 0
         self.last_day[survivor] = float(np.fmax(self.last_day[survivor], self.last_day[other]))
         self.parent[other] = survivor
 
@@ -127,7 +133,7 @@ def story_scores(
     """How well an opening article continues each candidate story: the linear score ``threshold``
     applies to, from arrays with one entry per candidate. A missing signal (NaN: no MiniLM, no
     date) adds nothing."""
-    score = np.nan_to_num(lexical) + np.nan_to_num(settings.names_weight * names)
+    score = np.nan_to_num(lexical) + np.nan_to_num(settings.names_weight * (names - settings.names_baseline))
     score += np.nan_to_num(settings.dense_weight * (dense - settings.dense_baseline))
     score -= np.nan_to_num(settings.gap_weight * np.log1p(gap_days / 7.0))
     return score
@@ -284,13 +290,18 @@ class StoryLinker:
         )
 
     def _shared_names(self, opening: _Opening, candidates: list[int]) -> np.ndarray:
-        """The share of the opening article's distinctive names (IDF-weighted) each story mentions."""
+        """How much each story is about the opening article's distinctive names: for each name
+        (weighted by its IDF), the share of the story's articles that mention it. A share, not a
+        yes or no: a story of hundreds of articles mentions almost any name once, and would
+        otherwise draw every event in."""
         weights = {name: self.names.idf(name) for name in self._distinctive(opening.names)}
         total = sum(weights.values())
         if not total:
-            return np.zeros(len(candidates))
-        names = self._stories.names
-        return np.asarray([sum(w for name, w in weights.items() if name in names[k]) / total for k in candidates])
+            return np.full(len(candidates), np.nan)  # nothing to go by: the signal adds nothing
+        names, articles = self._stories.names, self._stories.articles
+        return np.asarray(
+            [sum(w * names[k][name] for name, w in weights.items()) / (total * max(articles[k], 1)) for k in candidates]
+        )
 
     def _dense_similarity(self, opening: _Opening, candidates: list[int]) -> np.ndarray:
         """MiniLM cosine of the opening article with each story's centroid (NaN without vectors)."""
