@@ -172,3 +172,5 @@ def test_stories_command_lists_stories_in_every_format(tmp_path):
     assert markdown.stdout.startswith("## ") and "1 of 2 stories" in markdown.stderr
     events = run_cli("events", "--db", db, "--format", "json", env=env).stdout
     assert {json.loads(line)["story_id"] for line in events.splitlines()} == {s["id"] for s in stories}
+    events_text = run_cli("events", "--db", db, env=env).stdout
+    assert all(f"Story: {s['name']} ({s['id']})" in events_text for s in stories)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from .listing import ListQuery
-    from .model import Article, IngestReport, Sentence
+    from .model import Article, Event, IngestReport, Sentence
     from .store import Store
 
 # Each command imports the stages it runs when it runs: the stages bring in scikit-learn, SciPy,
@@ -324,8 +324,12 @@ def _list(kind: str, db: str, query: ListQuery, fmt: str) -> None:
 def _print_list(store: Store, kind: str, fmt: str, query: ListQuery) -> None:
     from . import render
 
+    def named(as_words: Callable[..., str]) -> Callable[[Event], str]:
+        """An event renderer that names the event's story."""
+        return lambda event: as_words(event, store.story_names([event.story_id]).get(event.story_id, ""))
+
     as_dict, as_text, as_markdown, items = (
-        (render.event_as_dict, render.event_as_text, render.event_as_markdown, store.iter_events(query))
+        (render.event_as_dict, named(render.event_as_text), named(render.event_as_markdown), store.iter_events(query))
         if kind == "events"
         else (render.story_as_dict, render.story_as_text, render.story_as_markdown, store.iter_stories(query))
     )

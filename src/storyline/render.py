@@ -85,9 +85,14 @@ def _counts(event: Event) -> str:
     return f"{articles} article{'s' * (articles != 1)}, {sources} source{'s' * (sources != 1)}, {_span(event)}"
 
 
-def event_as_text(event: Event) -> str:
+def _story_line(event: Event, story_name: str) -> str:
+    return f"{story_name} ({event.story_id})" if story_name else event.story_id
+
+
+def event_as_text(event: Event, story_name: str = "") -> str:
+    """``event`` as plain text; ``story_name`` names its story (else its id alone is shown)."""
     lines = [event.headline or "(untitled event)", f"  {event.id} | {_counts(event)}"]
-    lines += [f"  Story: {event.story_id}", ""] if event.story_id else [""]
+    lines += [f"  Story: {_story_line(event, story_name)}", ""] if event.story_id else [""]
     lines += [f"  - {s.text} [{s.source or s.article_id}]" for s in event.summary]
     lines += ["", "  Sources: " + ", ".join(event.sources)]
     names = _named(event)
@@ -105,9 +110,10 @@ def event_as_text(event: Event) -> str:
     return "\n".join(lines)
 
 
-def event_as_markdown(event: Event) -> str:
+def event_as_markdown(event: Event, story_name: str = "") -> str:
+    """``event`` as Markdown; ``story_name`` names its story (else its id alone is shown)."""
     lines = [f"## {event.headline or '(untitled event)'}", "", f"*{event.id}: {_counts(event)}*", ""]
-    lines += [f"Story: {event.story_id}", ""] if event.story_id else []
+    lines += [f"Story: {_story_line(event, story_name)}", ""] if event.story_id else []
     lines += [f"- {s.text} ({_cite_markdown(s)})" for s in event.summary]
     lines += ["", "**Sources:**", ""]
     lines += [
