@@ -88,12 +88,15 @@ def test_evaluate_clustering_command_scores_the_later_part_as_each_variant():
     lines = result.stdout.splitlines()
     assert lines[0] == "dataset: gva, later part (150 articles)"
     systems = [line.split(" | ")[0].strip() for line in lines[2:]]
-    assert systems[:3] == ["storyline (MiniLM)", "storyline (TF-IDF only)", systems[2]]
-    assert systems[2].startswith("baseline TF-IDF 0.")
+    assert systems[:4] == ["storyline (MiniLM)", "storyline stories (MiniLM)", "storyline (TF-IDF only)", systems[3]]
+    assert systems[3].startswith("baseline TF-IDF 0.")
     fed = [" ".join(word for word in line.split(" | ")[1].split() if not word[0].isdigit()) for line in lines[2:]]
-    assert fed == [name for name in ("as given", "no titles", "shuffled", "shuffled bare") for _ in range(3)]
-    baseline_f1 = float(lines[4].split(" | ")[1].split()[4])
+    assert fed == [name for name in ("as given", "no titles", "shuffled", "shuffled bare") for _ in range(4)]
+    baseline_f1 = float(lines[5].split(" | ")[1].split()[4])
     assert 0.5 < baseline_f1 <= 1.0
+    # the story ids, scored against the gold events: never more stories than events
+    events, stories = (int(lines[row].split(" | ")[1].split()[8]) for row in (2, 3))  # "as given" P R F1 ...
+    assert 0 < stories <= events
 
 
 @needs_eval
