@@ -126,6 +126,13 @@ def test_a_story_of_two_events_lists_them_in_time_order_on_its_page(client):
     for lead in story["digest"]:  # each lead cites its article and names its event
         assert f'href="/articles/{lead["article_id"]}#s' in page.text
     assert re.search(r"Example Wire</a> <span class=\"muted\">\(2 events\)", page.text)
+    # each event of the event list names its story and links to it
+    events = client.get("/events", params={"q": "norcia"}).json()["items"]
+    assert len(events) == 2 and all(
+        e["story"] == {"id": story["id"], "name": story["name"], "url": brief["url"]} for e in events
+    )
+    listed = client.get("/events", params={"q": "norcia"}, headers=HTML).text
+    assert listed.count(f'Part of story: <a href="{brief["url"]}">') == 2
     # the JSON twin of the page is the same story
     assert client.get(brief["url"], params={"format": "json"}, headers=HTML).json()["id"] == story["id"]
 

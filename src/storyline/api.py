@@ -102,6 +102,12 @@ class JobOut(BaseModel):
     url: str
 
 
+class StoryLink(BaseModel):
+    id: str
+    name: str
+    url: str
+
+
 class EventBrief(BaseModel):
     id: str
     headline: str
@@ -111,6 +117,7 @@ class EventBrief(BaseModel):
     first_published: datetime | None
     last_published: datetime | None
     url: str
+    story: StoryLink | None = Field(default=None, description="The story the event belongs to.")
 
 
 class StoryBrief(BaseModel):
@@ -147,12 +154,6 @@ class EventPage(Page[EventBrief]):
 
 class StoryPage(Page[StoryBrief]):
     """A page of stories."""
-
-
-class StoryLink(BaseModel):
-    id: str
-    name: str
-    url: str
 
 
 class EventDetail(BaseModel):
@@ -757,7 +758,8 @@ def _listed(row: ListRow, kind: ListKind) -> dict[str, Any]:
 
 
 def _event_brief(row: ListRow) -> dict[str, Any]:
-    return {**_listed(row, "events"), "headline": row.headline, "lead": row.lead}
+    story = {"id": row.story_id, "name": row.story_name, "url": f"/stories/{row.story_id}"} if row.story_id else None
+    return {**_listed(row, "events"), "headline": row.headline, "lead": row.lead, "story": story}
 
 
 def _story_brief(row: ListRow) -> dict[str, Any]:

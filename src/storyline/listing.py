@@ -76,6 +76,9 @@ class ListRow:
     last_published: datetime | None
     event_count: int = 1
     """Events the row holds: one for an event, its events for a story."""
+    story_id: str = ""
+    """An event's story ('' for a story, or an event stored without one)."""
+    story_name: str = ""
 
     @property
     def lead(self) -> str:

@@ -48,6 +48,7 @@ from .rows import (
     load_events,
     load_story,
     search_vector,
+    stories_of_events,
     story_digest,
     story_names,
 )
@@ -636,9 +637,16 @@ class Store:
         return found[0] if found else None
 
     def find_events(self, query: ListQuery) -> ListPage:
-        """One page of the list rows of the events that match ``query``, and how many match."""
+        """One page of the list rows of the events that match ``query``, each naming its story,
+        and how many match."""
         with self.engine.connect() as conn:
-            return find_page(conn, EVENTS, query, self.search)
+            found = find_page(conn, EVENTS, query, self.search)
+            stories = stories_of_events(conn, [row.id for row in found.rows])
+        rows = [
+            replace(row, story_id=stories[row.id][0], story_name=stories[row.id][1]) if row.id in stories else row
+            for row in found.rows
+        ]
+        return replace(found, rows=rows)
 
     def iter_events(self, query: ListQuery, chunk: int = 20) -> Iterator[Event]:
         """The events that match ``query``, whole (summary, articles, facts, timeline), in its

@@ -15,7 +15,15 @@ from .events import (
     load_events,
     search_vector,
 )
-from .stories import STORIES, delete_stories, insert_story, load_story, story_digest, story_names
+from .stories import (
+    STORIES,
+    delete_stories,
+    insert_story,
+    load_story,
+    stories_of_events,
+    story_digest,
+    story_names,
+)
 
 __all__ = [
     "ARTICLE_COLUMNS",
@@ -34,6 +42,7 @@ __all__ = [
     "load_events",
     "load_story",
     "search_vector",
+    "stories_of_events",
     "story_digest",
     "story_names",
 ]

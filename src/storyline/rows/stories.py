@@ -199,3 +199,17 @@ def story_names(conn: Connection, story_ids: Sequence[str]) -> dict[str, str]:
         {"ids": sorted(set(story_ids))},
     )
     return {row.id: row.headline for row in rows}
+
+
+def stories_of_events(conn: Connection, event_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Event id -> (story id, story name), for the events of ``event_ids`` in a stored story."""
+    if not event_ids:
+        return {}
+    rows = conn.execute(
+        text(
+            "SELECT se.event_id, s.id, s.headline FROM story_events se JOIN stories s ON s.id = se.story_id"
+            " WHERE se.event_id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True)),
+        {"ids": sorted(set(event_ids))},
+    )
+    return {row.event_id: (row.id, row.headline) for row in rows}
