@@ -2,7 +2,9 @@
 
 The name is the headline of the event that best stands for the whole story: the one whose
 content words the story's events share most (a word counts once per event that uses it in its
-headline or lead), the most covered event on a tie. A generated title could read better, but a
+headline or lead), weighed by the event's coverage (log of 1 + its articles): the turn most
+outlets reported usually names a story better than a later, smaller one ("Norcia basilica in
+ruins after strongest Italian earthquake", not "Norcia begins rebuilding the basilica"). A generated title could read better, but a
 headline one of the outlets wrote is faithful by construction and can be traced to its event.
 
 The digest is the lead sentence of each of the story's most covered events (the summary sentence
@@ -12,6 +14,7 @@ that many outlets reported.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
@@ -38,7 +41,8 @@ def story_name(events: Sequence[Event]) -> str:
 
     def standing(k: int) -> tuple[float, int]:
         own = _content_words(events[k].headline)
-        return (sum(shared[w] for w in own) / len(own) if own else 0.0, len(events[k].articles))
+        typical = sum(shared[w] for w in own) / len(own) if own else 0.0
+        return (typical * math.log1p(len(events[k].articles)), len(events[k].articles))
 
     best = max(range(len(events)), key=standing)
     return events[best].headline
