@@ -28,7 +28,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pipeline_scale import BULK, DEFAULT_EVAL, RESULTS, corpus, run_ingest
@@ -42,15 +41,12 @@ def replay(db: str) -> dict:
     settings = Settings.from_env(db)
     with Store(db) as store:
         articles = store.articles()
-        with store.engine.connect() as conn:
-            event_of = dict(conn.execute(text("SELECT article_id, event_id FROM event_articles")).all())
         stored = store.article_vectors(f"minilm-l6-int8/{settings.cluster.embed_tokens}")
         vectors = np.stack([stored[a.id] for a in articles]) if len(stored) == len(articles) else None
         events = store.events()
+        event_of = {article.id: event.id for event in events for article in event.articles}
         stored_stories = store.counts()["stories"]
-        with store.engine.begin() as conn:  # a store without stories, as the first ingest found it
-            for table in ("story_digest", "story_events", "story_outlets", "stories"):
-                conn.execute(text(f"DELETE FROM {table}"))
+        store.replace_stories([])  # a store without stories, as the first ingest found it
 
         started, cpu = time.perf_counter(), time.process_time()
         labels = link_stories(articles, [event_of[a.id] for a in articles], settings, vectors)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import logging
@@ -231,8 +232,26 @@ def _feed_list(path: Path) -> list[str]:
 
 
 def list_options(command: Callable) -> Callable:
-    """The filters, order and limit of every command that lists (``events``; ``stories`` too)."""
+    """The filters, order, limit and format of every command that lists (``events``,
+    ``stories``): the command is called with them as one ``query`` (a ``ListQuery``) and ``fmt``."""
     day = click.DateTime(formats=["%Y-%m-%d"])
+
+    @functools.wraps(command)
+    def with_query(
+        q: str, since: datetime | None, until: datetime | None, outlet: str, sort: str | None, limit: int, **rest
+    ) -> None:
+        from .listing import ListQuery
+
+        query = ListQuery.of_days(
+            text=q,
+            since=since.date() if since else None,
+            until=until.date() if until else None,
+            source=outlet,
+            order=sort or "",
+            limit=limit,
+        )
+        command(query=query, **rest)
+
     for option in reversed(
         [
             click.option("--q", "q", default="", help="Words that must all appear (word* for a prefix)."),
@@ -248,65 +267,37 @@ def list_options(command: Callable) -> Callable:
             click.option(
                 "--limit", type=click.IntRange(min=0), default=20, show_default=True, help="How many; 0 for all."
             ),
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(["text", "json", "markdown"]),
+                default="text",
+                show_default=True,
+            ),
         ]
     ):
-        command = option(command)
-    return command
-
-
-def _list_query(
-    q: str, since: datetime | None, until: datetime | None, outlet: str, sort: str | None, limit: int
-) -> ListQuery:
-    from .listing import ListQuery
-
-    return ListQuery.of_days(
-        text=q,
-        since=since.date() if since else None,
-        until=until.date() if until else None,
-        source=outlet,
-        order=sort or "",
-        limit=limit,
-    )
+        with_query = option(with_query)
+    return with_query
 
 
 @main.command()
 @db_option
 @list_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
-def events(
-    db: str,
-    q: str,
-    since: datetime | None,
-    until: datetime | None,
-    outlet: str,
-    sort: str | None,
-    limit: int,
-    fmt: str,
-) -> None:
+def events(db: str, query: ListQuery, fmt: str) -> None:
     """Show events with headline, story, cited summary, sources and dates: the newest 20 by default.
 
     They are printed as they are read, a few at a time, however many are asked for.
     """
-    _list("events", db, _list_query(q, since, until, outlet, sort, limit), fmt)
+    _list("events", db, query, fmt)
 
 
 @main.command()
 @db_option
 @list_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
-def stories(
-    db: str,
-    q: str,
-    since: datetime | None,
-    until: datetime | None,
-    outlet: str,
-    sort: str | None,
-    limit: int,
-    fmt: str,
-) -> None:
+def stories(db: str, query: ListQuery, fmt: str) -> None:
     """Show stories (events that continue one another) with name, cited digest and their events
     in time order: the newest 20 by default."""
-    _list("stories", db, _list_query(q, since, until, outlet, sort, limit), fmt)
+    _list("stories", db, query, fmt)
 
 
 def _list(kind: str, db: str, query: ListQuery, fmt: str) -> None:
@@ -324,9 +315,17 @@ def _list(kind: str, db: str, query: ListQuery, fmt: str) -> None:
 def _print_list(store: Store, kind: str, fmt: str, query: ListQuery) -> None:
     from . import render
 
+    names: dict[str, str] = {}  # events of one story are often listed together: its name is read once
+
     def named(as_words: Callable[..., str]) -> Callable[[Event], str]:
         """An event renderer that names the event's story."""
-        return lambda event: as_words(event, store.story_names([event.story_id]).get(event.story_id, ""))
+
+        def render_named(event: Event) -> str:
+            if event.story_id and event.story_id not in names:
+                names.update(store.story_names([event.story_id]))
+            return as_words(event, names.get(event.story_id, ""))
+
+        return render_named
 
     as_dict, as_text, as_markdown, items = (
         (render.event_as_dict, named(render.event_as_text), named(render.event_as_markdown), store.iter_events(query))
