@@ -207,7 +207,7 @@ def _search(
 
     Each document index is read newest first up to ``settings.max_matches`` matches, scored as
     it is read (``SearchSettings.max_matches`` says what that saves). A row scores what its best
-    document scores.
+    document scores; unless the rows are listed by relevance, nothing is scored (every score 0).
     """
     terms = parse_query(query.text, settings.min_prefix_chars)
     if not terms:
@@ -216,10 +216,11 @@ def _search(
     match = tsquery(terms) if postgres else fts5_query(terms)
     scores: dict[str, float] = {}
     complete = True
+    scored = query.sort == "relevance"
     for source in listing.sources:
         sql = _pg_matches if postgres else _sqlite_matches
         hits = conn.execute(
-            text(sql(source, listing, where)), {**params, "match": match, "cap": settings.max_matches}
+            text(sql(source, listing, where, scored)), {**params, "match": match, "cap": settings.max_matches}
         ).all()
         complete = complete and len(hits) < settings.max_matches
         for row_id, score in hits:
@@ -247,21 +248,23 @@ def _search_ids(conn: Connection, listing: Listing, query: ListQuery, scores: di
     )
 
 
-def _sqlite_matches(source: SearchSource, listing: Listing, where: str) -> str:
+def _sqlite_matches(source: SearchSource, listing: Listing, where: str, scored: bool) -> str:
     # FTS5 hands its matches out in rowid order, newest first here, and the LIMIT stops it: only
     # the matches read are scored. bm25 is negative, better matches more so.
+    score = f"-bm25({source.index})" if scored else "0.0"
     return (
-        f"SELECT {source.row_id} AS id, -bm25({source.index}) AS score FROM {source.index}"
+        f"SELECT {source.row_id} AS id, {score} AS score FROM {source.index}"
         f" JOIN {source.table} {source.alias} ON {source.alias}.{source.rowid} = {source.index}.rowid"
         f" {source.to_row} {_listed(source, listing, where)}"
         f" WHERE {source.index} MATCH :match AND {where} ORDER BY {source.index}.rowid DESC LIMIT :cap"
     )
 
 
-def _pg_matches(source: SearchSource, listing: Listing, where: str) -> str:
+def _pg_matches(source: SearchSource, listing: Listing, where: str, scored: bool) -> str:
     d = source.alias
+    score = f"ts_rank({d}.search, CAST(:match AS tsquery))" if scored else "0.0"
     return (
-        f"SELECT {source.row_id} AS id, ts_rank({d}.search, CAST(:match AS tsquery)) AS score"
+        f"SELECT {source.row_id} AS id, {score} AS score"
         f" FROM {source.table} {d} {source.to_row} {_listed(source, listing, where)}"
         f" WHERE {d}.search @@ CAST(:match AS tsquery) AND {where} ORDER BY {d}.{source.rowid} DESC LIMIT :cap"
     )
