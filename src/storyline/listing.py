@@ -237,15 +237,15 @@ def _search_ids(conn: Connection, listing: Listing, query: ListQuery, scores: di
         return heapq.nsmallest(query.offset + query.limit, scores, key=lambda i: (-scores[i], i))[query.offset :]
     if not scores:
         return []
-    return list(
-        conn.execute(
-            text(
-                f"SELECT e.id FROM {listing.table} e WHERE e.id IN :ids"
-                f" ORDER BY {_order_by(query.sort)} LIMIT :limit OFFSET :offset"
-            ).bindparams(bindparam("ids", expanding=True)),
-            {"ids": list(scores), **_window(query)},
-        ).scalars()
-    )
+    order = f"ORDER BY {_order_by(query.sort)} LIMIT :limit OFFSET :offset"
+    if conn.dialect.name == "postgresql":
+        # One array parameter: a list of hundreds of parameters costs the driver and the planner
+        # more than the lookups themselves (18 of a common word's 36 ms at 100k articles).
+        statement = text(f"SELECT e.id FROM {listing.table} e WHERE e.id = ANY(CAST(:ids AS text[])) {order}")
+    else:
+        statement = text(f"SELECT e.id FROM {listing.table} e WHERE e.id IN :ids {order}")
+        statement = statement.bindparams(bindparam("ids", expanding=True))
+    return list(conn.execute(statement, {"ids": list(scores), **_window(query)}).scalars())
 
 
 def _sqlite_matches(source: SearchSource, listing: Listing, where: str, scored: bool) -> str:
