@@ -486,11 +486,11 @@ class SearchSettings:
     max_matches: int = 500
     """Matching documents a search reads per index (articles; events' headlines and summaries),
     newest first, and scores. In the 100k benchmark store "shooting" is in 37,933 articles:
-    ranking them all took 106 ms in SQLite (bm25 costs about 4 us a row); reading and scoring
-    the newest 1,000 of each index with their events took 12.4 ms of a whole search's 18 ms, the
-    newest 500 7.6 ms (idle machine). 500 keeps a common word's search well inside the 20 ms a
-    search may cost at 100k articles, under load too. When more match, the results say so
-    (``complete`` false) and more words or dates narrow them."""
+    ranking them all took 106 ms in SQLite (bm25 costs about 4 us a row). ``Store.find_events``
+    for "police" or "shooting" (20 events, median of 7, idle machine, one after the other) took
+    18 ms reading 1,000 matches per index and 8 ms reading 500, inside the 20 ms a search may
+    cost at 100k articles (bench/search_speed.py and docs/serve.md give the figures per query).
+    When more match, the results say so (``complete`` false) and more words or dates narrow them."""
     min_prefix_chars: int = 3
     """Letters a word needs before a trailing ``*`` makes it a prefix: "a*" would read the
     postings of every word that starts with "a"."""

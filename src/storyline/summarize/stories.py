@@ -4,8 +4,9 @@ The name is the headline of the event that best stands for the whole story: the 
 content words the story's events share most (a word counts once per event that uses it in its
 headline or lead), weighed by the event's coverage (log of 1 + its articles): the turn most
 outlets reported usually names a story better than a later, smaller one ("Norcia basilica in
-ruins after strongest Italian earthquake", not "Norcia begins rebuilding the basilica"). A generated title could read better, but a
-headline one of the outlets wrote is faithful by construction and can be traced to its event.
+ruins after strongest Italian earthquake", not "Norcia begins rebuilding the basilica"). A
+generated title could read better, but a headline one of the outlets wrote is faithful by
+construction and can be traced to its event.
 
 The digest is the lead sentence of each of the story's most covered events (the summary sentence
 nearest the top of its article), cited, in time order: a reader sees what happened at each turn
