@@ -16,7 +16,7 @@ from conftest import EXAMPLES, postgres_database
 from storyline.config import SearchSettings
 from storyline.listing import ListQuery
 from storyline.model import Article, Event, RawDocument, Sentence
-from storyline.search import parse_query, words
+from storyline.search import PREFIX_INDEXES, parse_query, words
 from storyline.store import MIGRATIONS, Store
 
 # Articles with what tokenizers disagree on: accents, ß, dotted İ, hyphens, apostrophes, URLs,
@@ -226,11 +226,12 @@ def test_the_index_follows_event_rebuilds(tmp_path, request, dialect):
                     conn.execute(text(f"INSERT INTO {index} ({index}, rank) VALUES ('integrity-check', 1)"))
 
 
-def test_stores_made_before_search_get_their_index_and_list_rows(tmp_path, monkeypatch):
-    db = str(tmp_path / "old.db")
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_stores_made_before_search_get_their_index_and_list_rows(tmp_path, monkeypatch, request, dialect):
+    db = str(tmp_path / "old.db") if dialect == "sqlite" else request.getfixturevalue("postgres_url")
     monkeypatch.setattr("storyline.store.SCHEMA_VERSION", 7)  # a store as storyline made it before #22
     with Store(db) as store, store.engine.begin() as conn:
-        conn.execute(text("INSERT INTO documents VALUES ('d', 'x', 'jsonl', x'00', '2024-03-01')"))
+        conn.execute(text("INSERT INTO documents VALUES ('d', 'x', 'jsonl', :raw, '2024-03-01')"), {"raw": b"\0"})
         for n, (title, body) in enumerate(TEXTS[7:9], start=7):
             conn.execute(
                 text(
@@ -247,7 +248,14 @@ def test_stores_made_before_search_get_their_index_and_list_rows(tmp_path, monke
         [row] = store.find_events(ListQuery(text="shooter")).rows
         assert (row.id, row.lead, row.sources) == ("old", "Two people were hurt.", ["Outlet 1", "Outlet 2"])
         assert _found(store, "hurt people")[0] == ["old"]  # the summary is indexed too
+        assert _found(store, "shoot*")[0] == _found(store, "shootin*")[0] == ["old"]
         assert store.outlets() == [("Outlet 1", 1), ("Outlet 2", 1)]
+    if dialect == "sqlite":
+        with Store(db) as store, store.engine.connect() as conn:  # made again with prefix indexes, and sound
+            for index in ("articles_search", "events_search", "stories_search"):
+                made = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = :n"), {"n": index}).scalar_one()
+                assert f"prefix='{PREFIX_INDEXES}'" in made
+                conn.execute(text(f"INSERT INTO {index} ({index}, rank) VALUES ('integrity-check', 1)"))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -97,10 +97,11 @@ class ListPage:
 @dataclass(frozen=True)
 class SearchSource:
     """Documents whose match puts a row in a search's results: rows of ``table`` (as ``alias``),
-    indexed by the FTS5 table ``index`` (SQLite) or by their ``search`` column (PostgreSQL).
-    ``rowid`` is the integer column the FTS5 index knows them by (newer rows larger: a capped
-    search reads the newest matches); ``to_row`` joins from ``alias`` to what ``row_id``, the
-    listed row's id, needs (nothing when the documents are the listed rows, as alias ``e``)."""
+    indexed by the FTS5 table ``index`` (SQLite) or by the ``search`` column of ``vectors``
+    (PostgreSQL: ``table`` itself, or a table of (``id``, ``rowid``, ``search``) beside it).
+    ``rowid`` is the integer column the index knows them by (newer rows larger: a capped search
+    reads the newest matches); ``to_row`` joins from ``alias`` to what ``row_id``, the listed
+    row's id, needs (nothing when the documents are the listed rows, as alias ``e``)."""
 
     index: str
     table: str
@@ -108,6 +109,11 @@ class SearchSource:
     rowid: str
     to_row: str
     row_id: str
+    vectors: str = ""
+
+    @property
+    def vector_table(self) -> str:
+        return self.vectors or self.table
 
 
 @dataclass(frozen=True)
@@ -265,7 +271,7 @@ def _pg_matches(source: SearchSource, listing: Listing, where: str, scored: bool
     score = f"ts_rank({d}.search, CAST(:match AS tsquery))" if scored else "0.0"
     return (
         f"SELECT {source.row_id} AS id, {score} AS score"
-        f" FROM {source.table} {d} {source.to_row} {_listed(source, listing, where)}"
+        f" FROM {source.vector_table} {d} {source.to_row} {_listed(source, listing, where)}"
         f" WHERE {d}.search @@ CAST(:match AS tsquery) AND {where} ORDER BY {d}.{source.rowid} DESC LIMIT :cap"
     )
 

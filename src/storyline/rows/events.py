@@ -34,6 +34,7 @@ EVENTS = Listing(
         SearchSource(
             index="articles_search",
             table="articles",
+            vectors="article_words",
             alias="d",
             rowid="ingest_order",
             to_row="JOIN event_articles m ON m.article_id = d.id",

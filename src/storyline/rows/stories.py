@@ -39,6 +39,7 @@ STORIES = Listing(
         SearchSource(
             index="articles_search",
             table="articles",
+            vectors="article_words",
             alias="d",
             rowid="ingest_order",
             to_row="JOIN event_articles m ON m.article_id = d.id JOIN story_events se ON se.event_id = m.event_id",
