@@ -78,8 +78,13 @@ def copy_to_postgres(sqlite_db: str, server: str, size: int) -> str:
             row = raw[document_id]
             document = RawDocument(origin=row.origin, kind=row.kind, data=zlib.decompress(row.raw))
             target.add_document(document, [article_from_row(a) for a in group])
-        # In the order of their ids, as the SQLite store numbered them when it gained its index.
-        target.replace_events(sorted(source.events(), key=lambda event: event.id))
+        # In the order the SQLite store numbered them (a capped search reads the newest first).
+        with source.engine.connect() as conn:
+            seq = {
+                event_id: n
+                for n, event_id in enumerate(conn.execute(text("SELECT id FROM events ORDER BY seq")).scalars())
+            }
+        target.replace_events(sorted(source.events(), key=lambda event: seq[event.id]))
         print(f"copied {sqlite_db} to {name} in {time.monotonic() - started:.0f} s")
     return url
 

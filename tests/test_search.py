@@ -158,6 +158,19 @@ def test_the_test_set_finds_the_same_events_on_sqlite_and_postgresql(both):
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("order", ["recent", "coverage"])
+def test_found_rows_are_listed_in_the_order_of_the_lists(both, dialect, order):
+    store = both[dialect]
+    listed = [row.id for row in store.find_events(ListQuery(order=order, limit=0)).rows]
+    for q in ("the", "flood", "people", "poli*"):
+        found = _found(store, q, order=order)[0]
+        assert len(found) >= 2, q
+        assert found == [i for i in listed if i in set(found)], q  # undated ones last, ties by id
+        page = store.find_events(ListQuery(text=q, order=order, offset=1, limit=2))
+        assert [row.id for row in page.rows] == found[1:3]
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
 def test_folding_prefixes_and_separators(both, dialect):
     store = both[dialect]
 
