@@ -16,8 +16,9 @@ from conftest import EXAMPLES, postgres_database
 from storyline.config import SearchSettings
 from storyline.listing import ListQuery
 from storyline.model import Article, Event, RawDocument, Sentence
-from storyline.search import PREFIX_INDEXES, parse_query, words
-from storyline.store import MIGRATIONS, Store
+from storyline.schema import MIGRATIONS
+from storyline.search import PREFIX_INDEXES, fts5_query, parse_query, spelled_prefix, words
+from storyline.store import Store
 
 # Articles with what tokenizers disagree on: accents, ß, dotted İ, hyphens, apostrophes, URLs,
 # e-mail addresses, decimals, underscores, CJK, emoji, Cyrillic and Greek.
@@ -37,6 +38,7 @@ TEXTS = [
         "Sunshine in the south, rain in the west, wind on the coast, fog in the valleys, snow on the hills,"
         " a small flood warning in one village, and mild nights everywhere through the long weekend ahead.",
     ),
+    ("Inquiry opens", "Investigators opened an investigation into the investment fund, investigated once in 2019."),
 ]
 QUERIES = [
     "flood",
@@ -79,6 +81,12 @@ QUERIES = [
     "-- ;",
     'x" OR "1"="1',
     "people*",
+    "invest*",
+    "investig*",
+    "investigat*",
+    "investigators*",
+    "investm*",
+    "investmentz*",
 ]
 
 
@@ -203,6 +211,20 @@ def test_best_match_first_and_filters_apply_to_searches(both, dialect):
     assert _found(store, "bridge", until=datetime(2024, 3, 11, tzinfo=UTC))[0] == ["ev-t9"]
 
 
+def test_a_long_prefix_finds_the_words_it_begins_spelled_out_or_not(tmp_path):
+    db = str(tmp_path / "prefixes.db")
+    with Store(db) as store:
+        _fill(store)
+    queries = ("investig*", "investigat*", "investigators*", "investm*", "investmentz*", "shootin* police")
+    found = {}
+    for cap in (SearchSettings().max_prefix_words, 1):  # spelled out, or too many words to spell
+        with Store(db, SearchSettings(max_prefix_words=cap)) as store:
+            found[cap] = {q: _found(store, q, order="recent")[0] for q in queries}
+    assert found[1] == found[SearchSettings().max_prefix_words]
+    assert found[1]["investig*"] == found[1]["investm*"] == ["ev-t11"]
+    assert found[1]["shootin* police"] == ["shootings"] and found[1]["investmentz*"] == []
+
+
 def test_a_search_reads_a_bounded_number_of_matches(tmp_path):
     capped = SearchSettings(max_matches=3)
     with Store(str(tmp_path / "cap.db"), capped) as store:
@@ -269,6 +291,8 @@ def test_stores_made_before_search_get_their_index_and_list_rows(tmp_path, monke
                 made = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = :n"), {"n": index}).scalar_one()
                 assert f"prefix='{PREFIX_INDEXES}'" in made
                 conn.execute(text(f"INSERT INTO {index} ({index}, rank) VALUES ('integrity-check', 1)"))
+                vocabulary = conn.execute(text(f"SELECT COUNT(*) FROM {index}_words")).scalar_one()
+                assert vocabulary > 0 or index == "stories_search"  # this store has no story
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -294,3 +318,12 @@ def test_queries_are_words_with_optional_prefixes():
         ("flo", True),
     ]
     assert parse_query("% -- ;", 3) == [] and parse_query("same SAME Same", 3)[0].word == "same"
+
+
+def test_a_spelled_prefix_is_any_of_its_words():
+    [shooting, investig] = parse_query("shooting investig*", min_prefix_chars=3)
+    assert spelled_prefix(investig) and not spelled_prefix(shooting)
+    assert not spelled_prefix(parse_query("invest*", 3)[0])  # FTS5 has an index for six letters
+    spelled = fts5_query([shooting, investig], {investig: ["investigation", 'odd"word']})
+    assert spelled == '"shooting" AND ("investigation" OR "odd""word")'
+    assert fts5_query([shooting, investig]) == '"shooting" AND "investig"*'

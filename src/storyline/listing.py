@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
 from .config import SearchSettings
-from .search import fts5_query, parse_query, tsquery
+from .search import Term, fts5_query, parse_query, spelled_prefix, tsquery
 
 ORDERS = ("relevance", "recent", "coverage")
 
@@ -219,12 +219,12 @@ def _search(
     if not terms:
         return {}, True
     postgres = conn.dialect.name == "postgresql"
-    match = tsquery(terms) if postgres else fts5_query(terms)
     scores: dict[str, float] = {}
     complete = True
     scored = query.sort == "relevance"
     for source in listing.sources:
         sql = _pg_matches if postgres else _sqlite_matches
+        match = tsquery(terms) if postgres else _fts5_match(conn, source, terms, settings)
         hits = conn.execute(
             text(sql(source, listing, where, scored)), {**params, "match": match, "cap": settings.max_matches}
         ).all()
@@ -252,6 +252,21 @@ def _search_ids(conn: Connection, listing: Listing, query: ListQuery, scores: di
         statement = text(f"SELECT e.id FROM {listing.table} e WHERE e.id IN :ids {order}")
         statement = statement.bindparams(bindparam("ids", expanding=True))
     return list(conn.execute(statement, {"ids": list(scores), **_window(query)}).scalars())
+
+
+def _fts5_match(conn: Connection, source: SearchSource, terms: list[Term], settings: SearchSettings) -> str:
+    """The MATCH expression of ``terms`` in ``source``'s index, each long prefix spelled out as
+    the words of that index it begins (up to ``settings.max_prefix_words``)."""
+    spelled = {}
+    for term in filter(spelled_prefix, terms):
+        begun = conn.execute(
+            text(f"SELECT term FROM {source.index}_words WHERE term >= :word AND term <= :last LIMIT :cap"),
+            {"word": term.word, "last": term.word + "\U0010ffff", "cap": settings.max_prefix_words + 1},
+        ).scalars()
+        words = list(begun)
+        if len(words) <= settings.max_prefix_words:
+            spelled[term] = words
+    return fts5_query(terms, spelled)
 
 
 def _sqlite_matches(source: SearchSource, listing: Listing, where: str, scored: bool) -> str:

@@ -12,13 +12,12 @@ and stories are served alike: one list route, one list page, differing in what t
 import json
 import logging
 import os
-from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from importlib.metadata import version
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 import jinja2
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -28,19 +27,17 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .config import ServeSettings, Settings
-from .fetch import is_url
-from .jobs import JobRunner
-from .keys import key_name
-from .listing import ListPage, ListQuery, ListRow
-from .model import Article, Event
-from .render import event_as_dict, story_as_dict
-from .store import Job, ListKind, Store
-from .web import (
+from ..config import ServeSettings, Settings
+from ..fetch import is_url
+from ..jobs import JobRunner
+from ..keys import key_name
+from ..listing import ListPage, ListQuery, ListRow
+from ..model import Article, Event
+from ..render import event_as_dict, story_as_dict
+from ..store import Job, ListKind, Store
+from ..web import (
     LIST_VIEWS,
     STATIC,
     TEMPLATES,
@@ -54,314 +51,24 @@ from .web import (
     timeline_chart,
     web_link,
 )
+from .bodies import (
+    ArticleIn,
+    ArticleOut,
+    EventDetail,
+    EventPage,
+    Health,
+    JobOut,
+    StoryDetail,
+    StoryPage,
+    Submission,
+)
+from .middleware import BodyLimit, ReadCache, RefuseNul, SecurityHeaders
 
 log = logging.getLogger("storyline.api")
 VERSION = version("storyline")
 
-# Pages may load only this site's own stylesheet, script and images; nothing may frame them.
-# The OpenAPI docs pages are exempt: FastAPI builds them from Swagger UI and ReDoc bundles.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self';"
-    " form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
-_DOCS_PATHS = ("/docs", "/redoc")
 # SQL integers are 64-bit: a larger OFFSET is an overflow error in the database, not an empty page.
 _SQL_BIGINT_MAX = 2**63 - 1
-
-
-# -- request and response bodies ------------------------------------------------------------
-
-
-class ArticleIn(BaseModel):
-    """An article as JSON: the same fields as a line of a ``.jsonl`` input."""
-
-    model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, description="The article's body.")
-    id: str = Field("", description="Your id for it; by default one is made from the URL or text.")
-    title: str = ""
-    url: str = ""
-    source: str = Field("", description="Outlet name; by default the URL's site.")
-    published: str | None = Field(None, description="ISO 8601 or any common date form.")
-
-
-class Submission(BaseModel):
-    """Articles as JSON, URLs to fetch, or both."""
-
-    model_config = ConfigDict(extra="forbid")
-    articles: list[ArticleIn] = []
-    urls: list[str] = Field([], description="http(s) pages to fetch and extract.")
-
-
-class JobOut(BaseModel):
-    id: str
-    status: Literal["queued", "running", "done", "failed"]
-    created_at: datetime
-    updated_at: datetime
-    result: dict[str, Any] | None = Field(None, description="When done: new, duplicate, failed, events.")
-    error: str | None = None
-    url: str
-
-
-class StoryLink(BaseModel):
-    id: str
-    name: str
-    url: str
-
-
-class EventBrief(BaseModel):
-    id: str
-    headline: str
-    lead: str = Field(description="The summary's first sentence.")
-    sources: list[str]
-    article_count: int
-    first_published: datetime | None
-    last_published: datetime | None
-    url: str
-    story: StoryLink | None = Field(default=None, description="The story the event belongs to.")
-
-
-class StoryBrief(BaseModel):
-    id: str
-    name: str
-    digest: list[str] = Field(description="The lead sentence of each of its most covered events.")
-    sources: list[str]
-    article_count: int
-    event_count: int
-    first_published: datetime | None
-    last_published: datetime | None
-    url: str
-
-
-Item = TypeVar("Item")
-
-
-class Page(BaseModel, Generic[Item]):
-    items: list[Item]
-    total: int
-    complete: bool = Field(
-        description="False when a search stopped at the matches it reads (the newest 1,000 per index):"
-        " more may match; more words or dates narrow it."
-    )
-    limit: int
-    offset: int
-    next: str | None
-    prev: str | None
-
-
-class EventPage(Page[EventBrief]):
-    """A page of events."""
-
-
-class StoryPage(Page[StoryBrief]):
-    """A page of stories."""
-
-
-class EventDetail(BaseModel):
-    """An event with its cited summary, sources by outlet, facts, disagreements and timeline."""
-
-    model_config = ConfigDict(extra="allow")
-    id: str
-    headline: str
-    story: StoryLink | None = Field(description="The story the event is part of.")
-    summary: list[dict[str, Any]]
-    sources: list[str]
-    outlets: list[dict[str, Any]]
-    timeline: list[dict[str, Any]]
-
-
-class StoryEventOut(BaseModel):
-    id: str
-    headline: str
-    first_published: datetime | None
-    last_published: datetime | None
-    article_count: int
-    sources: list[str]
-    url: str
-
-
-class StoryDetail(BaseModel):
-    """A story: its events in time order and its digest, each lead citing its article and event."""
-
-    model_config = ConfigDict(extra="allow")
-    id: str
-    name: str
-    first_published: datetime | None
-    last_published: datetime | None
-    article_count: int
-    sources: list[str]
-    events: list[StoryEventOut]
-    digest: list[dict[str, Any]]
-
-
-class ArticleOut(BaseModel):
-    id: str
-    title: str
-    text: str
-    url: str
-    source: str
-    published: datetime | None
-    author: str
-    language: str
-    events: list[dict[str, str]]
-
-
-class Health(BaseModel):
-    status: str
-    version: str
-    schema_version: int
-    articles: int
-    events: int
-    stories: int
-
-
-# -- ASGI middleware ------------------------------------------------------------------------
-
-
-class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with 413, whether or not they declare a length."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared and declared.isdigit() and int(declared) > self.limit:
-            await _send_error(send, 413, self._reason)
-            return
-        received = 0
-        refused = False
-
-        # Answer 413 the moment the count passes the limit, and tell the application the client
-        # left: raising here instead would reach FastAPI's body parser, which turns any error
-        # into "400 error parsing the body".
-        async def counted() -> Message:
-            nonlocal received, refused
-            if refused:
-                return {"type": "http.disconnect"}
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.limit:
-                refused = True
-                await _send_error(send, 413, self._reason)
-                return {"type": "http.disconnect"}
-            return message
-
-        async def unless_refused(message: Message) -> None:
-            if not refused:
-                await send(message)
-
-        await self.app(scope, counted, unless_refused)
-
-    @property
-    def _reason(self) -> str:
-        return f"request body over {self.limit} bytes"
-
-
-class RefuseNul:
-    """Answer 400 to a URL with a NUL character in its path or query: PostgreSQL cannot compare
-    text holding NUL (it would be a 500), and SQLite's LIKE stops at it (a search for it matched
-    every event). No stored text holds NUL (the store drops it), so nothing is lost."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope["query_string"]):
-            await _send_error(send, 400, "NUL characters are not allowed in URLs")
-            return
-        await self.app(scope, receive, send)
-
-
-async def _send_error(send: Send, status: int, message: str) -> None:
-    """A JSON error answer from ASGI middleware, in the shape of the application's own errors."""
-    body = json.dumps({"error": {"status": status, "message": message}}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-class SecurityHeaders:
-    """Add the CSP and related headers to every response (except the interactive docs)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        docs = scope["path"].startswith(_DOCS_PATHS)
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers += [
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"same-origin"),
-                    (b"x-frame-options", b"DENY"),
-                ]
-                if not docs:
-                    headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
-
-
-class ReadCache:
-    """Answers to reads kept in this process, keyed by the request and the store's change counter.
-
-    Any write that changes what the store shows (an article stored, a slice of an event
-    rebuild) moves the counter, and every kept answer is stale from that moment: no answer is
-    ever older than the last write. Kept: 200 answers to GET on the pages and their JSON twins
-    (``/``, ``/events``, ``/stories``, an event, a story, an article), never jobs, health or the
-    docs; and only while reads are open (with ``--private`` a key must be checked first).
-    """
-
-    PATHS = ("/events", "/stories", "/articles/")
-
-    def __init__(self, app: ASGIApp, store: Store, entries: int) -> None:
-        self.app = app
-        self.store = store
-        self.entries = entries
-        self._answers: OrderedDict[tuple, tuple[dict, bytes]] = OrderedDict()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] != "http" or scope["method"] != "GET" or not (path == "/" or path.startswith(self.PATHS)):
-            await self.app(scope, receive, send)
-            return
-        html = b"text/html" in dict(scope["headers"]).get(b"accept", b"")
-        # One indexed row: reading it costs a small part of answering.
-        key = (self.store.change_count(), path, scope["query_string"], html)
-        if (kept := self._answers.get(key)) is not None:
-            self._answers.move_to_end(key)
-            start, body = kept
-            await send(start)
-            await send({"type": "http.response.body", "body": body})
-            return
-        start: dict = {}
-        chunks: list[bytes] = []
-
-        async def keep(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-                if not message.get("more_body") and start.get("status") == 200:
-                    self._keep(key, start, b"".join(chunks))
-            await send(message)
-
-        await self.app(scope, receive, keep)
-
-    def _keep(self, key: tuple, start: dict, body: bytes) -> None:
-        self._answers[key] = (start, body)
-        while len(self._answers) > self.entries:
-            self._answers.popitem(last=False)
 
 
 # -- the application ------------------------------------------------------------------------
