@@ -1,9 +1,9 @@
-"""The ``storyline`` command: a thin skin over the library, one command per job."""
+"""The ``storyline`` command: a thin skin over the library, one command per job (the
+``evaluate`` and ``train`` groups in ``evaluate.py``; what commands share in ``options.py``)."""
 
 from __future__ import annotations
 
 import functools
-import importlib
 import json
 import logging
 import os
@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import resources
@@ -20,56 +20,31 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .config import DB_ENV, DEFAULT_DB, ExtractSettings, FetchSettings, ScaleSettings, ServeSettings, Settings
-from .errors import InputError, StorylineError
+from ..config import FetchSettings, ScaleSettings, ServeSettings, Settings
+from ..errors import InputError, StorylineError
+from .evaluate import evaluate, train
+from .options import LazyChoice, db_option, warn
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from .listing import ListQuery
-    from .model import Article, Event, IngestReport, Sentence
-    from .store import Store
+    from ..listing import ListQuery
+    from ..model import Article, Event, IngestReport, Sentence
+    from ..store import Store
 
-# Each command imports the stages it runs when it runs: the stages bring in scikit-learn, SciPy,
-# trafilatura, SQLAlchemy and spaCy (over two seconds), and `storyline --help` or `storyline
-# events` need none of that.
-
-
-class LazyChoice(click.Choice):
-    """A ``click.Choice`` whose values are a module's constant, read only when the option is used
-    (parsed or shown in a command's help), so that defining the option imports nothing."""
-
-    def __init__(self, module: str, name: str) -> None:
-        self._where = (module, name)
-        self.case_sensitive = True
-
-    @property
-    def choices(self) -> Sequence[str]:  # type: ignore[override]
-        module, name = self._where
-        return tuple(getattr(importlib.import_module(module, __package__), name))
-
-
-# The pipeline's modules (scikit-learn, onnxruntime, spaCy, trafilatura: 3 to 4 s at start-up)
-# are imported by the commands that run it, so that those that only read the store
-# (`storyline events`, `keys`) answer at once.
-
-db_option = click.option(
-    "--db",
-    envvar=DB_ENV,
-    default=DEFAULT_DB,
-    show_default=True,
-    help=f"SQLite file or database URL (also ${DB_ENV}).",
-)
-
-
-def _warn(message: object) -> None:
-    click.echo(f"storyline: {message}", err=True)
+# Each command imports the stages it runs when it runs: the pipeline's modules bring in
+# scikit-learn, onnxruntime, spaCy and trafilatura (3 to 4 s at start-up), and `storyline --help`
+# or the commands that only read the store (`storyline events`, `keys`) need none of that.
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="storyline")
 def main() -> None:
     """Turn news articles from many outlets into events with attributed summaries."""
+
+
+main.add_command(evaluate)
+main.add_command(train)
 
 
 allow_private_option = click.option(
@@ -115,9 +90,9 @@ def ingest(
     http(s) URLs of pages or feeds. With --workers or --scheduler, extraction, embedding and
     summaries run in parallel on Dask (see docs/scale.md).
     """
-    from .pipeline import ingest_paths
-    from .scale import open_executor, require_dask
-    from .store import Store
+    from ..pipeline import ingest_paths
+    from ..scale import open_executor, require_dask
+    from ..store import Store
 
     settings = Settings.from_env(db)
     settings = replace(
@@ -135,7 +110,7 @@ def ingest(
             paths,
             store,
             settings,
-            on_failure=_warn,
+            on_failure=warn,
             on_document=lambda doc: progress.update(task, advance=1, description=_short(doc.origin)),
             fetch_entries=fetch_entries,
             executor=executor,
@@ -205,10 +180,10 @@ def watch(
     feeds: tuple[str, ...], follow: Path | None, interval: float, once: bool, db: str, allow_private: bool
 ) -> None:
     """Follow RSS/Atom feeds: poll them (conditional GET) and ingest the pages of new entries."""
-    from .clean import BoilerplateModel
-    from .fetch import Fetcher, is_url
-    from .pipeline import watch_feeds
-    from .store import Store
+    from ..clean import BoilerplateModel
+    from ..fetch import Fetcher, is_url
+    from ..pipeline import watch_feeds
+    from ..store import Store
 
     urls = list(feeds) + (_feed_list(follow) if follow else [])
     bad = [url for url in urls if not is_url(url)]
@@ -219,7 +194,7 @@ def watch(
     boilerplate = BoilerplateModel(settings.clean)
     with Store(settings.db) as store, Fetcher(settings.fetch) as fetcher:
         while True:
-            report = watch_feeds(urls, store, settings, fetcher, boilerplate, on_failure=_warn)
+            report = watch_feeds(urls, store, settings, fetcher, boilerplate, on_failure=warn)
             click.echo(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S}Z {len(urls)} feeds: {_tally(report)}")
             if once:
                 break
@@ -240,7 +215,7 @@ def list_options(command: Callable) -> Callable:
     def with_query(
         q: str, since: datetime | None, until: datetime | None, outlet: str, sort: str | None, limit: int, **rest
     ) -> None:
-        from .listing import ListQuery
+        from ..listing import ListQuery
 
         query = ListQuery.of_days(
             text=q,
@@ -260,7 +235,7 @@ def list_options(command: Callable) -> Callable:
             click.option("--outlet", default="", help="Only what this outlet covered."),
             click.option(
                 "--sort",
-                type=LazyChoice(".listing", "ORDERS"),
+                type=LazyChoice("storyline.listing", "ORDERS"),
                 default=None,
                 help="Order  [default: relevance with --q, else recent]",
             ),
@@ -302,18 +277,18 @@ def stories(db: str, query: ListQuery, fmt: str) -> None:
 
 def _list(kind: str, db: str, query: ListQuery, fmt: str) -> None:
     """Print the ``kind`` ("events" or "stories") that match ``query``, then warn if more match."""
-    from .store import Store
+    from ..store import Store
 
     with Store(Settings.from_env(db).db) as store:
         _print_list(store, kind, fmt, query)
         find = store.find_events if kind == "events" else store.find_stories
         found = find(replace(query, limit=1))
     if query.limit and found.total > query.limit:
-        _warn(f"{query.limit} of {found.total}{'' if found.complete else '+'} {kind}; --limit 0 shows them all")
+        warn(f"{query.limit} of {found.total}{'' if found.complete else '+'} {kind}; --limit 0 shows them all")
 
 
 def _print_list(store: Store, kind: str, fmt: str, query: ListQuery) -> None:
-    from . import render
+    from .. import render
 
     names: dict[str, str] = {}  # events of one story are often listed together: its name is read once
 
@@ -346,8 +321,8 @@ def _print_list(store: Store, kind: str, fmt: str, query: ListQuery) -> None:
 @click.option("--query", default=None, help="Focus every summary on this question.")
 def summarize(inputs: tuple[str, ...], words: int | None, fmt: str, query: str | None) -> None:
     """Summarise each JSONL file, which holds the articles of ONE event."""
-    from .pipeline import summarize_articles
-    from .render import sentence_as_dict
+    from ..pipeline import summarize_articles
+    from ..render import sentence_as_dict
 
     settings = Settings.from_env()
     failed = False
@@ -355,7 +330,7 @@ def summarize(inputs: tuple[str, ...], words: int | None, fmt: str, query: str |
         try:
             articles, refused = _read_articles(given, settings)
         except InputError as exc:
-            _warn(exc)
+            warn(exc)
             failed = True
             continue
         failed = failed or bool(refused)
@@ -385,7 +360,7 @@ def _citation(sentence: Sentence) -> str:
 def cluster(input_path: str, fmt: str) -> None:
     """Assign each article of a time-ordered JSONL stream to an event and its event to a story;
     one line per article (text: id, event id, story id, tab-separated)."""
-    from .pipeline import cluster_stories
+    from ..pipeline import cluster_stories
 
     settings = Settings.from_env()
     articles, refused = _read_articles(input_path, settings)
@@ -406,181 +381,15 @@ def cluster(input_path: str, fmt: str) -> None:
 def _read_articles(given: str, settings: Settings) -> tuple[list[Article], int]:
     """The articles of one input file and how many items were refused; a bad line is reported
     and skipped, an empty result is an error."""
-    from .extract import extract
-    from .ingest import read_document
+    from ..extract import extract
+    from ..ingest import read_document
 
     extraction = extract(read_document(Path(given), settings.extract), settings.extract)
     for failure in extraction.failures:
-        _warn(failure)
+        warn(failure)
     if not extraction.articles:
         raise InputError(given, "no readable articles")
     return extraction.articles, len(extraction.failures)
-
-
-def data_option(help_text: str, folder_only: bool = False) -> Callable:
-    """The ``--data`` option every ``evaluate`` command takes: an existing dataset path, read in place."""
-    kind = click.Path(exists=True, file_okay=not folder_only, path_type=Path)
-    return click.option("--data", type=kind, required=True, help=help_text)
-
-
-@main.group()
-def evaluate() -> None:
-    """Score a stage against gold data (datasets are read where they lie, e.g. ../shared/eval)."""
-
-
-@evaluate.command("extraction")
-@data_option("The Scrapinghub article-extraction-benchmark folder (ground-truth.json, html/).", folder_only=True)
-@click.option("--workers", type=click.IntRange(min=1), default=ExtractSettings.workers, show_default=True)
-def evaluate_extraction_command(data: Path, workers: int) -> None:
-    """Article-body precision, recall and F1 (4-token shingles, as the benchmark scores) and speed."""
-    from .evaluate.extraction import evaluate_extraction
-
-    settings = Settings.from_env()
-    report = evaluate_extraction(data, replace(settings.extract, workers=workers), settings.clean)
-    click.echo(f"{report.pages} pages, {report.failed} without text")
-    for name, scores in (("trafilatura", report.raw), ("+ learned cleaning", report.cleaned)):
-        click.echo(
-            f"{name:<20} precision={scores['precision']:.3f} recall={scores['recall']:.3f} F1={scores['f1']:.3f}"
-        )
-    click.echo(f"extraction: {report.pages_per_second:.1f} pages/s ({report.workers} workers)")
-
-
-@evaluate.command("facts")
-@data_option(
-    "The evaluation folder holding gva-incidents-dev/ and duc2006-2007/ (e.g. ../shared/eval).", folder_only=True
-)
-@click.option(
-    "--pairs",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="Labelled figure pairs (TSV)  [default: the bundled corpus]",
-)
-@click.option(
-    "--sample",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="Judged timeline entries and figures (TSV)  [default: tests/data/facts_sample.tsv of a checkout]",
-)
-@click.option(
-    "--draw",
-    type=click.Choice(["development", "held-out"]),
-    default=None,
-    help="Instead of scoring, print entries drawn from this half of the events, to be judged.",
-)
-@click.option("--seed", type=int, default=1, show_default=True, help="With --draw: the random seed.")
-@click.option("--per-group", type=click.IntRange(min=1), default=100, show_default=True, help="With --draw.")
-def evaluate_facts_command(
-    data: Path, pairs: Path | None, sample: Path | None, draw: str | None, seed: int, per_group: int
-) -> None:
-    """Disagreement detection on hand-labelled figure pairs, and the precision of timelines and
-    figures on a hand-judged sample of storyline's own output."""
-    from .evaluate.fact_sample import default_sample_path, draw_sample, format_sample, read_sample, score_sample
-    from .evaluate.facts import evaluate_facts
-
-    settings = Settings.from_env().facts
-    if draw:
-        entries, _ = draw_sample(data, settings, draw, seed, per_group)
-        click.echo(format_sample(entries), nl=False)
-        return
-    scores = evaluate_facts(data, settings, pairs)
-    for split, score in scores.items():
-        click.echo(
-            f"{split:<9} {score.pairs:>3} pairs: precision={score.precision:.3f} recall={score.recall:.3f}"
-            f" F1={score.f1:.3f} (TP {score.true_positive}, FP {score.false_positive},"
-            f" FN {score.false_negative}, TN {score.true_negative})"
-        )
-    for pair, predicted in scores["all"].errors:
-        wrong = "false disagreement" if predicted else "missed disagreement"
-        click.echo(f"  {wrong}: {pair.phrase_a!r} ({pair.article_a}) vs {pair.phrase_b!r} ({pair.article_b})")
-    sample = sample or default_sample_path()
-    if sample is None:
-        click.echo("no judged sample found (give --sample FILE): timeline and figure precision not scored")
-        return
-    precision = score_sample(data, settings, read_sample(sample))
-    for (kind, split), score in sorted(precision.items()):
-        click.echo(
-            f"{kind:<8} {split:<11} precision={score.precision:.3f} ({score.right} right, {score.wrong} wrong"
-            f" of those still given; {score.gone} judged once, no longer given)"
-        )
-
-
-@evaluate.command("summarization")
-@click.option("--dataset", type=LazyChoice(".evaluate.summarization", "DATASETS"), required=True)
-@data_option("The dataset's folder, e.g. ../shared/eval/duc2006-2007 or ../shared/eval/multinews-test-sample.")
-@click.option(
-    "--words", type=click.IntRange(min=1), default=None, help="Cut every output here  [default: the dataset's]"
-)
-@click.option("--limit", "max_tasks", type=click.IntRange(min=1), default=None, help="Score only the first N inputs.")
-@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Processes for the baselines.")
-@click.option("--generic", is_flag=True, help="Also score storyline without the topic's question.")
-def evaluate_summarization_command(
-    dataset: str, data: Path, words: int | None, max_tasks: int | None, jobs: int, generic: bool
-) -> None:
-    """ROUGE-1/2/L recall and F1 of storyline and of Lead, LexRank, TextRank and LSA, one table."""
-    from .evaluate.summarization import BASELINES, WORD_LIMITS, evaluate_summarization, format_table
-
-    systems = ("storyline", *(("storyline-generic",) if generic else ()), *BASELINES)
-    try:
-        results = evaluate_summarization(
-            dataset, data, limit=words, systems=systems, max_tasks=max_tasks, jobs=jobs, progress=_warn
-        )
-    except (OSError, ValueError) as exc:
-        raise InputError(str(data), str(exc)) from exc
-    click.echo(format_table(dataset, words or WORD_LIMITS[dataset], results, results[0].inputs))
-
-
-@evaluate.command("clustering")
-@click.option(
-    "--dataset",
-    type=LazyChoice(".evaluate.clustering", "DATASETS"),
-    required=True,
-    help="DUC sets are scored by story: duc2007 (and duc) report DUC 2007, duc2006 reports DUC 2006.",
-)
-@data_option(
-    "The dataset's folder or file, e.g. ../shared/eval/gva-incidents-dev or ../shared/eval/uci-news-aggregator-sample."
-)
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="Score only the first N articles of each part.")
-@click.option(
-    "--variant",
-    "variants",
-    type=LazyChoice(".evaluate.clustering", "VARIANTS"),
-    multiple=True,
-    help="Feed the later part only this way (repeatable)  [default: all]",
-)
-def evaluate_clustering_command(dataset: str, data: Path, limit: int | None, variants: tuple[str, ...]) -> None:
-    """BCubed and pairwise P/R/F1 on the dataset's later part (what the shipped model never saw):
-    storyline as `storyline cluster` runs it, and a TF-IDF single pass tuned on the earlier part.
-    GVA, UCI and Multi-News are scored by event ids, DUC topics by story ids."""
-    from .evaluate.clustering import EVENT_DATASETS, VARIANTS, evaluate_clustering, format_runs
-
-    runs = evaluate_clustering(dataset, data, Settings.from_env(), limit=limit, variants=variants or VARIANTS)
-    level = "" if dataset in EVENT_DATASETS else ", stories"
-    click.echo(format_runs(f"{dataset}, later part{level}", runs))
-
-
-@main.group()
-def train() -> None:
-    """Fit storyline's learned models on the visible evaluation sets (their earlier parts only)."""
-
-
-@train.command("events")
-@data_option("The evaluation folder (e.g. ../shared/eval) holding GVA, UCI, Multi-News and SemEval.", folder_only=True)
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Where to write the model  [default: the one storyline ships]",
-)
-def train_events_command(data: Path, out: Path | None) -> None:
-    """Fit the same-event model (pair and event trees, with and without MiniLM)."""
-    from .cluster.same_event import save_models
-    from .evaluate.training import default_model_path, fit_same_event_models
-
-    settings = Settings.from_env()
-    models = fit_same_event_models(data, settings.cluster, settings.embed, progress=_warn)
-    target = out or default_model_path()
-    save_models(target, models)
-    click.echo(f"wrote {', '.join(models)} models to {target}")
 
 
 @main.command()
@@ -626,8 +435,8 @@ def serve(
     # Imported here: FastAPI and uvicorn cost every other command half a second of start-up.
     import uvicorn
 
-    from .api import SERVE_ENV, serving_settings
-    from .store import Store
+    from ..api import SERVE_ENV, serving_settings
+    from ..store import Store
 
     options = {
         "db": Settings.from_env(db).db,
@@ -657,8 +466,8 @@ def keys() -> None:
 @db_option
 def keys_create(name: str, db: str) -> None:
     """Create a key and print it once: only its hash is stored."""
-    from .keys import create_key
-    from .store import Store
+    from ..keys import create_key
+    from ..store import Store
 
     with Store(Settings.from_env(db).db) as store:
         click.echo(create_key(store, name))
@@ -668,9 +477,9 @@ def keys_create(name: str, db: str) -> None:
 @click.option("--db", default=None, help="Keep the demo's store in this file  [default: a temporary one]")
 def demo(db: str | None) -> None:
     """The main job on the bundled examples: ingest, cluster, summarise, print."""
-    from .listing import ListQuery
-    from .pipeline import ingest_paths
-    from .store import Store
+    from ..listing import ListQuery
+    from ..pipeline import ingest_paths
+    from ..store import Store
 
     with (
         tempfile.TemporaryDirectory() as scratch,
@@ -678,7 +487,7 @@ def demo(db: str | None) -> None:
     ):
         settings = Settings.from_env(db or str(Path(scratch) / "demo.db"))
         with Store(settings.db) as store:
-            report = ingest_paths(sorted(examples.glob("*.txt")), store, settings, on_failure=_warn)
+            report = ingest_paths(sorted(examples.glob("*.txt")), store, settings, on_failure=warn)
             click.echo(f"Ingested the bundled examples: {_tally(report)}\n")
             _print_list(store, "events", "text", ListQuery(limit=0))
             click.echo("\nStories:\n")
@@ -693,15 +502,15 @@ def run() -> None:
     try:
         main()
     except StorylineError as exc:
-        _warn(f"error: {exc}")
+        warn(f"error: {exc}")
         sys.exit(1)
     except KeyboardInterrupt:
-        _warn("interrupted")
+        warn("interrupted")
         sys.exit(130)
     except Exception as exc:
         if not _is_database_error(exc):
             raise
-        _warn(f"error: database: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}")
+        warn(f"error: database: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}")
         sys.exit(1)
 
 
