@@ -12,7 +12,6 @@ and stories are served alike: one list route, one list page, differing in what t
 import json
 import logging
 import os
-from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -83,19 +82,71 @@ class ListRequest:
     query: ListQuery
 
 
+class _Server:
+    """What every route of one application reads: the store, its job runner, the serving
+    settings and the page templates; and the checks and answers they share."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.store = store
+        self.runner = JobRunner(store, settings)
+        self.serve = settings.serve
+        self.templates = _templates()
+        # The most prolific outlets by kind of list, for the store's change count: one count per kind.
+        self._outlets_at: dict[tuple[int, str], list[tuple[str, int]]] = {}
+
+    def require_key(self, request: Request) -> str:
+        key = _presented_key(request)
+        name = key_name(self.store, key) if key else None
+        if name is None:
+            raise HTTPException(
+                401,
+                "missing or unknown API key: create one with `storyline keys create`"
+                " and send it as 'Authorization: Bearer KEY'",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return name
+
+    def read_access(self, request: Request) -> None:
+        if self.serve.private:
+            self.require_key(request)
+
+    def page(self, request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+        return self.templates.TemplateResponse(request, name, {"serve": self.serve, **context}, status_code=status)
+
+    def outlet_choices(self, chosen: str, kind: ListKind) -> list[tuple[str, int]]:
+        """The most prolific outlets for the filter, and the chosen one even when it is not among
+        them. Counted once per change of the store: every page of the list shows them."""
+        key = (self.store.change_count(), kind)
+        if (counted := self._outlets_at.get(key)) is None:
+            counted = self.store.outlets(limit=self.serve.outlet_choices, kind=kind)
+            for stale in [k for k in self._outlets_at if k[0] != key[0]]:
+                del self._outlets_at[stale]
+            self._outlets_at[key] = counted
+        choices = list(counted)
+        if chosen and chosen not in {name for name, _ in choices}:
+            choices.append((chosen, self.store.outlet_events(chosen, kind)))
+        return choices
+
+    def story_of(self, event: Event) -> dict[str, str] | None:
+        """The story ``event`` is part of, as a link: its id, name and URL (None without one)."""
+        name = self.store.story_names([event.story_id]).get(event.story_id) if event.story_id else None
+        return {"id": event.story_id, "name": name, "url": f"/stories/{event.story_id}"} if name is not None else None
+
+
+HTML_TOO = {200: {"content": {"text/html": {}}, "description": "JSON, or a web page for browsers"}}
+Format = Annotated[Literal["json", "html"] | None, Query(description="Override the Accept header.")]
+
+
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     """The FastAPI application over ``settings.db`` (or an open ``store``), with its job runner."""
-    store = store or Store(settings.db, settings.search)
-    runner = JobRunner(store, settings)
-    serve = settings.serve
-    templates = _templates()
+    server = _Server(settings, store or Store(settings.db, settings.search))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        runner.start()
+        server.runner.start()
         yield
-        runner.stop()
-        store.close()
+        server.runner.stop()
+        server.store.close()
 
     app = FastAPI(
         title="storyline",
@@ -103,11 +154,21 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         summary="News articles from many outlets in, events with cited multi-source summaries out.",
         lifespan=lifespan,
     )
-    app.state.store, app.state.runner = store, runner
+    app.state.store, app.state.runner = server.store, server.runner
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _add_middleware(app, server)
+    _add_error_handlers(app, server)
+    _add_list_routes(app, server)
+    _add_item_routes(app, server)
+    _add_write_routes(app, server)
+    return app
+
+
+def _add_middleware(app: FastAPI, server: _Server) -> None:
+    serve = server.serve
     app.add_middleware(SecurityHeaders)
     if serve.cache_entries and not serve.private:
-        app.add_middleware(ReadCache, store=store, entries=serve.cache_entries)
+        app.add_middleware(ReadCache, store=server.store, entries=serve.cache_entries)
     app.add_middleware(BodyLimit, limit=serve.max_body_bytes)
     app.add_middleware(RefuseNul)
     if serve.cors_origins:
@@ -118,33 +179,15 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             allow_headers=["Authorization", "X-API-Key", "Content-Type"],
         )
 
-    def require_key(request: Request) -> str:
-        key = _presented_key(request)
-        name = key_name(store, key) if key else None
-        if name is None:
-            raise HTTPException(
-                401,
-                "missing or unknown API key: create one with `storyline keys create`"
-                " and send it as 'Authorization: Bearer KEY'",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        return name
 
-    def read_access(request: Request) -> None:
-        if serve.private:
-            require_key(request)
-
-    reads = [Depends(read_access)]
-    html_too = {200: {"content": {"text/html": {}}, "description": "JSON, or a web page for browsers"}}
-    Format = Annotated[Literal["json", "html"] | None, Query(description="Override the Accept header.")]
-
-    def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
-        return templates.TemplateResponse(request, name, {"serve": serve, **context}, status_code=status)
+def _add_error_handlers(app: FastAPI, server: _Server) -> None:
+    """Errors answer as the request asked: an error page for browsers, else ``{"error": ...}``."""
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_html(request, request.query_params.get("format")):
-            return page(request, "error.html", {"status": exc.status_code, "message": exc.detail}, exc.status_code)
+            context = {"status": exc.status_code, "message": exc.detail}
+            return server.page(request, "error.html", context, exc.status_code)
         return JSONResponse(
             {"error": {"status": exc.status_code, "message": exc.detail}},
             status_code=exc.status_code,
@@ -156,13 +199,18 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
         message = "invalid request: " + "; ".join(problems[:3]) + ("; ..." if len(problems) > 3 else "")
         if _wants_html(request, request.query_params.get("format")):
-            return page(request, "error.html", {"status": 422, "message": message}, 422)
+            return server.page(request, "error.html", {"status": 422, "message": message}, 422)
         return JSONResponse({"error": {"status": 422, "message": message, "details": problems}}, status_code=422)
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:
         log.exception("%s %s failed", request.method, request.url.path)
         return JSONResponse({"error": {"status": 500, "message": "internal error; see the server log"}}, 500)
+
+
+def _add_list_routes(app: FastAPI, server: _Server) -> None:
+    """``/health``, and the lists: ``/`` and ``/events``, ``/stories``."""
+    store, serve, reads = server.store, server.serve, [Depends(server.read_access)]
 
     @app.get("/health", response_model=Health, tags=["meta"])
     def health() -> dict[str, Any]:
@@ -203,78 +251,58 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
 
     Listed = Annotated[ListRequest, Depends(list_request)]
 
-    def list_answer(
-        request: Request,
-        fmt: str | None,
-        asked: ListRequest,
-        found: ListPage,
-        kind: ListKind,
-        brief: Callable[[ListRow], dict[str, Any]],
-    ) -> Any:
-        """A page of a list as JSON, or as the list page of ``kind`` with its filter form."""
-        query, total = asked.query, found.total
-        nearby = {
-            "next": _page_url(request, query.offset + query.limit) if query.offset + query.limit < total else None,
-            "prev": _page_url(request, max(query.offset - query.limit, 0)) if query.offset else None,
-        }
-        if _wants_html(request, fmt):
-            context = {
-                "view": LIST_VIEWS[kind],
-                "rows": found.rows,
-                "total": total,
-                "complete": found.complete,
-                "query": query,
-                "filters": {**asked.filters, "sort": query.sort},
-                "outlets": _outlet_choices(asked.filters["outlet"], kind),
-                "date_span": date_span,
-                **nearby,
-            }
-            return page(request, "list.html", context)
-        return {
-            "items": [brief(row) for row in found.rows],
-            "total": total,
-            "complete": found.complete,
-            "limit": query.limit,
-            "offset": query.offset,
-            **nearby,
-        }
-
     @app.get("/", include_in_schema=False, dependencies=reads)
-    @app.get("/events", response_model=EventPage, responses=html_too, dependencies=reads, tags=["read"])
+    @app.get("/events", response_model=EventPage, responses=HTML_TOO, dependencies=reads, tags=["read"])
     def list_events(request: Request, asked: Listed, format: Format = None) -> Any:
         """Events, best match (``sort=relevance``, with ``q``), newest (``sort=recent``) or most covered
         (``sort=coverage``) first, one page at a time."""
-        return list_answer(request, format, asked, store.find_events(asked.query), "events", _event_brief)
+        return _list_answer(server, request, format, asked, store.find_events(asked.query), "events")
 
-    @app.get("/stories", response_model=StoryPage, responses=html_too, dependencies=reads, tags=["read"])
+    @app.get("/stories", response_model=StoryPage, responses=HTML_TOO, dependencies=reads, tags=["read"])
     def list_stories(request: Request, asked: Listed, format: Format = None) -> Any:
         """Stories (events that continue one another), filtered, ordered and paged as ``/events`` is:
         a search reads their names and digests, their events and their articles."""
-        return list_answer(request, format, asked, store.find_stories(asked.query), "stories", _story_brief)
+        return _list_answer(server, request, format, asked, store.find_stories(asked.query), "stories")
 
-    # The most prolific outlets by kind of list, for the store's change count: one count per kind.
-    outlets_at: dict[tuple[int, str], list[tuple[str, int]]] = {}
 
-    def _outlet_choices(chosen: str, kind: ListKind) -> list[tuple[str, int]]:
-        """The most prolific outlets for the filter, and the chosen one even when it is not among
-        them. Counted once per change of the store: every page of the list shows them."""
-        key = (store.change_count(), kind)
-        if (counted := outlets_at.get(key)) is None:
-            counted = store.outlets(limit=serve.outlet_choices, kind=kind)
-            for stale in [k for k in outlets_at if k[0] != key[0]]:
-                del outlets_at[stale]
-            outlets_at[key] = counted
-        choices = list(counted)
-        if chosen and chosen not in {name for name, _ in choices}:
-            choices.append((chosen, store.outlet_events(chosen, kind)))
-        return choices
+def _list_answer(
+    server: _Server, request: Request, fmt: str | None, asked: ListRequest, found: ListPage, kind: ListKind
+) -> Any:
+    """A page of a list as JSON, or as the list page of ``kind`` with its filter form."""
+    query, total = asked.query, found.total
+    nearby = {
+        "next": _page_url(request, query.offset + query.limit) if query.offset + query.limit < total else None,
+        "prev": _page_url(request, max(query.offset - query.limit, 0)) if query.offset else None,
+    }
+    if _wants_html(request, fmt):
+        context = {
+            "view": LIST_VIEWS[kind],
+            "rows": found.rows,
+            "total": total,
+            "complete": found.complete,
+            "query": query,
+            "filters": {**asked.filters, "sort": query.sort},
+            "outlets": server.outlet_choices(asked.filters["outlet"], kind),
+            "date_span": date_span,
+            **nearby,
+        }
+        return server.page(request, "list.html", context)
+    brief = _event_brief if kind == "events" else _story_brief
+    return {
+        "items": [brief(row) for row in found.rows],
+        "total": total,
+        "complete": found.complete,
+        "limit": query.limit,
+        "offset": query.offset,
+        **nearby,
+    }
 
-    def story_of(event: Event) -> dict[str, str] | None:
-        """The story ``event`` is part of, as a link: its id, name and URL (None without one)."""
-        name = store.story_names([event.story_id]).get(event.story_id) if event.story_id else None
-        return {"id": event.story_id, "name": name, "url": f"/stories/{event.story_id}"} if name is not None else None
 
-    @app.get("/events/{event_id}", response_model=EventDetail, responses=html_too, dependencies=reads, tags=["read"])
+def _add_item_routes(app: FastAPI, server: _Server) -> None:
+    """One event, one story, one article."""
+    store, reads = server.store, [Depends(server.read_access)]
+
+    @app.get("/events/{event_id}", response_model=EventDetail, responses=HTML_TOO, dependencies=reads, tags=["read"])
     def get_event(request: Request, event_id: str, format: Format = None) -> Any:
         """One event: headline, its story, cited summary, sources by outlet (copies marked), facts,
         disagreements, timeline."""
@@ -282,7 +310,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         if event is None:
             raise HTTPException(404, f"no event {event_id!r}")
         outlets = outlets_of(event)
-        story = story_of(event)
+        story = server.story_of(event)
         if _wants_html(request, format):
             context = {
                 "event": event,
@@ -294,10 +322,10 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
                 "date_span": date_span,
                 "entry_date": entry_date,
             }
-            return page(request, "event.html", context)
+            return server.page(request, "event.html", context)
         return {**_event_detail(event, outlets), "story": story}
 
-    @app.get("/stories/{story_id}", response_model=StoryDetail, responses=html_too, dependencies=reads, tags=["read"])
+    @app.get("/stories/{story_id}", response_model=StoryDetail, responses=HTML_TOO, dependencies=reads, tags=["read"])
     def get_story(request: Request, story_id: str, format: Format = None) -> Any:
         """One story: its name, its events in time order and its digest (the lead of each of its
         most covered events, citing its article)."""
@@ -312,7 +340,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
                 "outlets": story_outlets(story),
                 "date_span": date_span,
             }
-            return page(request, "story.html", context)
+            return server.page(request, "story.html", context)
         detail = story_as_dict(story)
         for event in detail["events"]:
             event["url"] = f"/events/{event['id']}"
@@ -320,7 +348,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
 
     # ``:path``: ids come from users' feeds and JSONL files, and may hold "/" ("reuters/2019/abc").
     @app.get(
-        "/articles/{article_id:path}", response_model=ArticleOut, responses=html_too, dependencies=reads, tags=["read"]
+        "/articles/{article_id:path}", response_model=ArticleOut, responses=HTML_TOO, dependencies=reads, tags=["read"]
     )
     def get_article(request: Request, article_id: str, format: Format = None) -> Any:
         """One stored article with its text and the events it belongs to."""
@@ -330,14 +358,19 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         events = [{"id": i, "headline": h, "url": f"/events/{i}"} for i, h in store.events_of_article(article_id)]
         if _wants_html(request, format):
             context = {"article": article, "paragraphs": article_paragraphs(article), "events": events}
-            return page(request, "article.html", context)
+            return server.page(request, "article.html", context)
         return {**_article_dict(article), "events": events}
+
+
+def _add_write_routes(app: FastAPI, server: _Server) -> None:
+    """Ingest jobs: submitted with a key, then polled."""
+    store, serve, reads = server.store, server.serve, [Depends(server.read_access)]
 
     @app.post("/articles", status_code=202, response_model=JobOut, tags=["write"])
     def post_articles(
         request: Request,
         body: Submission | list[ArticleIn] | ArticleIn,
-        key: Annotated[str, Depends(require_key)],
+        key: Annotated[str, Depends(server.require_key)],
     ) -> Any:
         """Queue articles (one object, a list, or ``{"articles": [...], "urls": [...]}``) for ingest.
 
@@ -352,7 +385,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         for url in submission.urls:
             if not is_url(url):
                 raise HTTPException(422, f"{url!r}: only http and https URLs can be fetched")
-        job = runner.submit(submission.model_dump(exclude_defaults=True))
+        job = server.runner.submit(submission.model_dump(exclude_defaults=True))
         log.info("job %s queued by key %r: %d items", job.id, key, count)
         answer = _job_dict(job)
         return JSONResponse(jsonable_encoder(answer), status_code=202, headers={"Location": answer["url"]})
@@ -364,8 +397,6 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         if job is None:
             raise HTTPException(404, f"no job {job_id!r}")
         return _job_dict(job)
-
-    return app
 
 
 SERVE_ENV = "STORYLINE_SERVE"
