@@ -11,6 +11,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ..model import Article, Figure
 
@@ -363,26 +364,43 @@ def _phrase(head) -> str:
     return text if 0 < len(text.split()) <= 8 else head.text
 
 
-def sentence_claims(doc, article: Article, tolerance: float) -> list[Claim]:
-    """Every figure of one parsed sentence."""
-    claims = []
-    context = frozenset(t.lemma_.lower() for t in doc if t.is_alpha and not t.is_stop and not t.like_num and len(t) > 2)
-    # spaCy tags ages ("Jeremy Lewis, 27", "20-year-old") as dates: only expressions with words count
-    dates = frozenset(
-        " ".join(e.text.lower().split())
-        for e in doc.ents
-        if e.label_ in ("DATE", "TIME") and any(c.isalpha() for c in e.text) and "-year-old" not in e.text
-    )
-    places = frozenset(re.sub(r"[’']s?$", "", e.text.lower()) for e in doc.ents if e.label_ in ("GPE", "LOC", "FAC"))
-    # a figure dated years back ("three years ago", "in 2012") is history, not this event's news
-    publication_year = str(article.published.year) if article.published else ""
-    background = any(_BACKGROUND_DATE.search(d) and publication_year not in d for d in dates)
-    said_by = _said_by(doc)
-    sentence = doc.text
+@dataclass(frozen=True)
+class _Sentence:
+    """What every figure of one parsed sentence shares: its words, dates, places and speaker."""
 
-    def claim(value: float, qualifier: str, counts: str, key: str, written: str, partial: bool = False) -> Claim:
+    doc: Any
+    article: Article
+    tolerance: float
+    context: frozenset[str]
+    dates: frozenset[str]
+    places: frozenset[str]
+    background: bool
+    said_by: str
+
+    @classmethod
+    def of(cls, doc, article: Article, tolerance: float) -> _Sentence:
+        context = frozenset(
+            t.lemma_.lower() for t in doc if t.is_alpha and not t.is_stop and not t.like_num and len(t) > 2
+        )
+        # spaCy tags ages ("Jeremy Lewis, 27", "20-year-old") as dates: only expressions with words count
+        dates = frozenset(
+            " ".join(e.text.lower().split())
+            for e in doc.ents
+            if e.label_ in ("DATE", "TIME") and any(c.isalpha() for c in e.text) and "-year-old" not in e.text
+        )
+        places = frozenset(
+            re.sub(r"[’']s?$", "", e.text.lower()) for e in doc.ents if e.label_ in ("GPE", "LOC", "FAC")
+        )
+        # a figure dated years back ("three years ago", "in 2012") is history, not this event's news
+        publication_year = str(article.published.year) if article.published else ""
+        background = any(_BACKGROUND_DATE.search(d) and publication_year not in d for d in dates)
+        return cls(doc, article, tolerance, context, dates, places, background, _said_by(doc))
+
+    def claim(self, value: float, qualifier: str, counts: str, key: str, written: str, partial: bool = False) -> Claim:
+        """The claim of one figure of this sentence: ``value`` of what ``counts`` says, as ``written``."""
+        sentence, article = self.doc.text, self.article
         vague = qualifier == "vague"
-        low, high = _VAGUE.get(written.lower(), (value, value)) if vague else bounds(value, qualifier, tolerance)
+        low, high = _VAGUE.get(written.lower(), (value, value)) if vague else bounds(value, qualifier, self.tolerance)
         if key.endswith(("|killed", "|shot")):
             high += 1 if _SHOOTER_EXCLUDED.search(sentence) else 0
             low -= 1 if _SHOOTER_INCLUDED.search(sentence) else 0
@@ -395,7 +413,7 @@ def sentence_claims(doc, article: Article, tolerance: float) -> list[Claim]:
             article_id=article.id,
             source=article.source,
             published=article.published,
-            said_by=said_by,
+            said_by=self.said_by,
             key=key,
         )
         return Claim(
@@ -403,65 +421,73 @@ def sentence_claims(doc, article: Article, tolerance: float) -> list[Claim]:
             low=low,
             high=high,
             vague=vague,
-            partial=partial or background,
-            context=context,
-            dates=dates,
-            places=places,
+            partial=partial or self.background,
+            context=self.context,
+            dates=self.dates,
+            places=self.places,
         )
 
-    if _shouted(sentence):
+
+def sentence_claims(doc, article: Article, tolerance: float) -> list[Claim]:
+    """Every figure of one parsed sentence."""
+    if _shouted(doc.text):
         return []
-    for start, end in number_spans(doc):
-        span = doc[start:end]
-        number = span[-1]
-        if _not_a_count(doc, start, end):
-            continue  # "20-year-old" too: an age, read below
-        written_number = span.text.lower()
-        few = _FEW_BEFORE.search(doc[:start].text + " ")
-        if few and written_number in ("hundred", "thousand", "dozen"):
-            written_number = f"{few.group(1).lower()} {written_number}"
-            start = doc.char_span(few.start(1), few.start(1) + 1, alignment_mode="expand").start
-        vague = written_number in _VAGUE and written_number != "dozen"
-        value = parse_number(span.text) if not vague else float(_VAGUE[written_number][0])
-        if value is None:
-            continue
-        noun = _counted_noun(number, vague)
-        if noun is not None and (noun.lemma_.lower() in _NOT_COUNTED or noun.ent_type_ in _NAME_TYPES - {"NORP"}):
-            continue  # a measure, or a name ("96 Main Street"); "62 Kurds" is counted
-        head = noun if noun is not None else number
-        verb = _predicate(head)
-        predicate = _predicate_class(verb, noun) if verb is not None else ""
-        if predicate in _SAY_PREDICATES:
-            predicate, verb = "", None  # the verb of the source, not of what is counted
-        if _DEATH_TOLL.search(sentence) and noun is None and number.dep_ == "pobj":
-            noun_word, noun_class, predicate, verb = "death toll", "people", "killed", None
-        elif noun is not None:
-            first = end + 1 if end < len(doc) and doc[end].lower_ == "of" else end  # "dozens of civilians"
-            noun_word = doc[first : noun.i + 1].text if noun.i >= first else noun.text
-            noun_class = _NOUN_CLASS.get(noun.lemma_.lower(), noun.lemma_.lower())
-        elif predicate in _CASUALTY and number.dep_ in ("nsubj", "nsubjpass", "conj"):
-            noun_word, noun_class = "people", "people"  # "four were wounded", "10 were dead and seven wounded"
-        else:
-            continue  # a bare number whose meaning the sentence does not say
-        qualifier = "vague" if vague else _qualifier(doc, start)
-        subject = number if noun is not None and noun.head.head.i == number.i else head  # "dozens of civilians"
-        shown = _shown_predicate(verb, subject, (noun.i if noun is not None else number.i) + 1)
-        counts = noun_word if noun_word == "death toll" else f"{noun_word} {shown}"
-
-        written_start = start
-        match = _QUALIFIER_BEFORE.search(doc[:start].text + " ")
-        if match and not vague:
-            written_start = doc.char_span(match.start(1), match.start(1) + 1, alignment_mode="expand").start
-        written = doc[written_start : (noun.i + 1) if noun is not None and noun.i >= end else end].text
-        partial = _is_part(doc, number, noun, vague)
-        claims.append(claim(value, qualifier, counts.strip(), f"{noun_class}|{predicate}", written, partial))
-
+    sentence = _Sentence.of(doc, article, tolerance)
+    claims = [c for start, end in number_spans(doc) if (c := _number_claim(sentence, start, end)) is not None]
     # Two figures of one quantity in one sentence are parts of an enumeration ("two at the
     # barbershop, two more at the car wash"), not totals.
     keys = Counter(c.figure.key for c in claims)
     claims = [replace(c, partial=True) if keys[c.figure.key] > 1 else c for c in claims]
-    claims += _ages(doc, claim)
+    claims += _ages(doc, sentence.claim)
     return claims
+
+
+def _number_claim(sentence: _Sentence, start: int, end: int) -> Claim | None:
+    """The claim of the number at tokens ``start:end`` of the sentence, if it counts something
+    the sentence names (or a casualty verb implies)."""
+    doc = sentence.doc
+    span = doc[start:end]
+    number = span[-1]
+    if _not_a_count(doc, start, end):
+        return None  # "20-year-old" too: an age, read by _ages
+    written_number = span.text.lower()
+    few = _FEW_BEFORE.search(doc[:start].text + " ")
+    if few and written_number in ("hundred", "thousand", "dozen"):
+        written_number = f"{few.group(1).lower()} {written_number}"
+        start = doc.char_span(few.start(1), few.start(1) + 1, alignment_mode="expand").start
+    vague = written_number in _VAGUE and written_number != "dozen"
+    value = parse_number(span.text) if not vague else float(_VAGUE[written_number][0])
+    if value is None:
+        return None
+    noun = _counted_noun(number, vague)
+    if noun is not None and (noun.lemma_.lower() in _NOT_COUNTED or noun.ent_type_ in _NAME_TYPES - {"NORP"}):
+        return None  # a measure, or a name ("96 Main Street"); "62 Kurds" is counted
+    head = noun if noun is not None else number
+    verb = _predicate(head)
+    predicate = _predicate_class(verb, noun) if verb is not None else ""
+    if predicate in _SAY_PREDICATES:
+        predicate, verb = "", None  # the verb of the source, not of what is counted
+    if _DEATH_TOLL.search(doc.text) and noun is None and number.dep_ == "pobj":
+        noun_word, noun_class, predicate, verb = "death toll", "people", "killed", None
+    elif noun is not None:
+        first = end + 1 if end < len(doc) and doc[end].lower_ == "of" else end  # "dozens of civilians"
+        noun_word = doc[first : noun.i + 1].text if noun.i >= first else noun.text
+        noun_class = _NOUN_CLASS.get(noun.lemma_.lower(), noun.lemma_.lower())
+    elif predicate in _CASUALTY and number.dep_ in ("nsubj", "nsubjpass", "conj"):
+        noun_word, noun_class = "people", "people"  # "four were wounded", "10 were dead and seven wounded"
+    else:
+        return None  # a bare number whose meaning the sentence does not say
+    qualifier = "vague" if vague else _qualifier(doc, start)
+    subject = number if noun is not None and noun.head.head.i == number.i else head  # "dozens of civilians"
+    shown = _shown_predicate(verb, subject, (noun.i if noun is not None else number.i) + 1)
+    counts = noun_word if noun_word == "death toll" else f"{noun_word} {shown}"
+    written_start = start
+    match = _QUALIFIER_BEFORE.search(doc[:start].text + " ")
+    if match and not vague:
+        written_start = doc.char_span(match.start(1), match.start(1) + 1, alignment_mode="expand").start
+    written = doc[written_start : (noun.i + 1) if noun is not None and noun.i >= end else end].text
+    partial = _is_part(doc, number, noun, vague)
+    return sentence.claim(value, qualifier, counts.strip(), f"{noun_class}|{predicate}", written, partial)
 
 
 def _qualifier(doc, start: int) -> str:
