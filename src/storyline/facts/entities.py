@@ -134,9 +134,19 @@ def group_entities(
         labels.setdefault(name, Counter())[label] += 1
     groups = _Groups(counts)
     label_of = {name: labels[name].most_common(1)[0][0] for name in counts}
-    canonical_of: dict[str, str] = {}
+    canonical_of = _join_aliases(groups, counts, label_of, aliases)
+    _join_acronyms(groups, counts, acronyms)
+    _join_spellings(groups, counts, labels, label_of, min_similarity)
+    result = [_entity(members, groups, counts, label_of, canonical_of) for members in groups.members().values()]
+    return sorted(result, key=lambda g: (-g.mentions, g.name))
 
-    # 1. the alias table: every name it knows joins its canonical entry
+
+def _join_aliases(
+    groups: _Groups, counts: Counter[str], label_of: dict[str, str], aliases: AliasTable
+) -> dict[str, str]:
+    """Step 1, the alias table: every name it knows joins its canonical entry (and takes its
+    label). Returns the canonical name of each group it joined, by the group's root then."""
+    canonical_of: dict[str, str] = {}
     by_canonical: dict[str, str] = {}
     for name in counts:
         known = aliases.lookup(name)
@@ -148,7 +158,11 @@ def group_entities(
             else:
                 by_canonical[canonical] = name
             canonical_of[groups.find(name)] = canonical
-    # 2. acronyms spelled out in the texts, then initials matching exactly one longer name
+    return canonical_of
+
+
+def _join_acronyms(groups: _Groups, counts: Counter[str], acronyms: dict[str, str]) -> None:
+    """Step 2: acronyms spelled out in the texts, then initials matching exactly one longer name."""
     lowered = {name.lower(): name for name in counts}
     for acronym, expansion in acronyms.items():
         if acronym in counts and expansion.lower() in lowered:
@@ -159,7 +173,16 @@ def group_entities(
             matches = {groups.find(n) for n in long_names if _initials(n.split()) == name}
             if len(matches) == 1:
                 groups.union(name, matches.pop())
-    # 3. spelling variants of one type, then lone surnames completing exactly one person
+
+
+def _join_spellings(
+    groups: _Groups,
+    counts: Counter[str],
+    labels: dict[str, Counter[str]],
+    label_of: dict[str, str],
+    min_similarity: float,
+) -> None:
+    """Step 3: spelling variants of one type, then lone surnames completing exactly one person."""
     names = sorted(counts)
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
@@ -175,22 +198,22 @@ def group_entities(
         if len(owners) == 1:
             groups.union(name, owners.pop())
 
-    result = []
-    for members in groups.members().values():
-        variants = tuple(sorted(((m, counts[m]) for m in members), key=lambda v: (-v[1], v[0])))
-        group_labels = Counter()
-        for member in members:
-            group_labels[label_of[member]] += counts[member]
-        canonical = next((canonical_of[groups.find(m)] for m in members if groups.find(m) in canonical_of), None)
-        name = canonical or _canonical(variants)
-        result.append(
-            EntityGroup(
-                name=name,
-                label=label_of[name] if name in label_of else group_labels.most_common(1)[0][0],
-                variants=variants,
-            )
-        )
-    return sorted(result, key=lambda g: (-g.mentions, g.name))
+
+def _entity(
+    members: list[str], groups: _Groups, counts: Counter[str], label_of: dict[str, str], canonical_of: dict[str, str]
+) -> EntityGroup:
+    """The entity of one group of names: its canonical name, label and spellings by use."""
+    variants = tuple(sorted(((m, counts[m]) for m in members), key=lambda v: (-v[1], v[0])))
+    group_labels = Counter()
+    for member in members:
+        group_labels[label_of[member]] += counts[member]
+    canonical = next((canonical_of[groups.find(m)] for m in members if groups.find(m) in canonical_of), None)
+    name = canonical or _canonical(variants)
+    return EntityGroup(
+        name=name,
+        label=label_of[name] if name in label_of else group_labels.most_common(1)[0][0],
+        variants=variants,
+    )
 
 
 def _canonical(variants: tuple[tuple[str, int], ...]) -> str:
