@@ -151,44 +151,24 @@ def load_events(
     if not heads:
         return []
     if articles is not None:
-        columns = "ea.article_id AS id"
+        columns = "t.article_id AS id"
     else:
         columns = ", ".join(f"a.{c}" if texts or c != "text" else "'' AS text" for c in ARTICLE_COLUMNS.split(", "))
-    members = by_event(
-        conn.execute(
-            text(
-                f"SELECT ea.event_id, ea.copy_of, {columns} FROM event_articles ea"
-                " JOIN articles a ON a.id = ea.article_id JOIN events e ON e.id = ea.event_id"
-                f" WHERE {where} ORDER BY ea.event_id, COALESCE(a.published, ''), a.ingest_order"
-            ),
-            params,
-        )
+    members = _rows_of_events(
+        conn,
+        f"t.copy_of, {columns}",
+        "event_articles t JOIN articles a ON a.id = t.article_id",
+        (where, params),
+        order="t.event_id, COALESCE(a.published, ''), a.ingest_order",
     )
-    sentences = by_event(
-        conn.execute(
-            text(
-                "SELECT s.event_id, s.text, s.article_id, s.position FROM summary_sentences s"
-                f" JOIN events e ON e.id = s.event_id WHERE {where} ORDER BY s.event_id, s.rank"
-            ),
-            params,
-        )
+    ranked = "t.event_id, t.rank"
+    sentences = _rows_of_events(
+        conn, "t.text, t.article_id, t.position", "summary_sentences t", (where, params), ranked
     )
-    timelines = by_event(
-        conn.execute(
-            text(
-                "SELECT t.event_id, t.date, t.text, t.article_id, t.resolution FROM timeline_entries t"
-                f" JOIN events e ON e.id = t.event_id WHERE {where} ORDER BY t.event_id, t.rank"
-            ),
-            params,
-        )
+    timelines = _rows_of_events(
+        conn, "t.date, t.text, t.article_id, t.resolution", "timeline_entries t", (where, params), ranked
     )
-    facts = {
-        row.event_id: row.facts
-        for row in conn.execute(
-            text(f"SELECT f.event_id, f.facts FROM event_facts f JOIN events e ON e.id = f.event_id WHERE {where}"),
-            params,
-        )
-    }
+    facts = {i: rows[0].facts for i, rows in _rows_of_events(conn, "t.facts", "event_facts t", (where, params)).items()}
     events = []
     for head in heads:
         member_rows = members.get(head.id, [])
@@ -315,6 +295,16 @@ def fill_search_vectors(conn: Connection) -> None:
             text("UPDATE events SET search = CAST(:v AS tsvector) WHERE id = :id"),
             [{"id": row.id, "v": tsvector(row.headline, row.summary_text)} for row in events],
         )
+
+
+def _rows_of_events(
+    conn: Connection, columns: str, table: str, selected: tuple[str, Mapping[str, object]], order: str = ""
+) -> dict[str, list]:
+    """``columns`` of the rows of ``table`` (alias ``t``, with an ``event_id``) whose events
+    ``selected`` picks (a condition on ``events e`` and its parameters), grouped by event id."""
+    where, params = selected
+    sql = f"SELECT t.event_id, {columns} FROM {table} JOIN events e ON e.id = t.event_id WHERE {where}"
+    return by_event(conn.execute(text(sql + (f" ORDER BY {order}" if order else "")), params))
 
 
 def by_event(rows: Iterable) -> dict[str, list]:
