@@ -1,5 +1,5 @@
-"""Rows of the store's tables: what is written to them and read back (``store.py`` holds the
-schema and the transactions; these are the statements inside them)."""
+"""Rows of the store's tables: what is written to them and read back (``schema.py`` holds the
+schema, ``store.py`` the transactions; these are the statements inside them)."""
 
 from .events import (
     ARTICLE_COLUMNS,
