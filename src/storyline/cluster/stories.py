@@ -15,7 +15,9 @@ When an article opens an event, the linker compares it with the stories so far:
 - the event joins the best story whose score reaches ``threshold``, else opens a story; other
   candidates that score ``merge_threshold`` are merged into it (the event shows they are one).
 
-Later articles of an event only add to its story's profile. Story ids are named after the
+After each batch, the small stories it touched are read again (``_relink_small``): one that
+matches a larger story far better than any other joins it. Later articles of an event only add
+to its story's profile. Story ids are named after the
 story's first event (``story_id_for``), so they are stable across runs; when two events merge,
 their stories merge too (``assignments(events)``), the older story's id surviving.
 """
@@ -188,7 +190,7 @@ class StoryLinker:
         openings = self._read(articles, dense)
         if self._stories is None:
             self._stories = _Stories(self.settings.projection_dims, None if dense is None else dense.shape[1])
-        stories, labels = self._stories, []
+        stories, labels, touched = self._stories, [], set()
         for article, event, opening in zip(articles, events, openings, strict=True):
             self._article_event[article.id] = event
             self.names.frequency.update(opening.names)
@@ -203,7 +205,9 @@ class StoryLinker:
             stories.add(story, opening, self.settings.profile_terms)
             story = self._absorb(story)
             self._remember(story, opening)
+            touched.add(story)
             labels.append(stories.ids[story])
+        self._relink_small(touched)
         return labels
 
     def assignments(self, events: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -311,17 +315,22 @@ class StoryLinker:
         norms = np.maximum(np.linalg.norm(centroids, axis=1), 1e-12)
         return (centroids @ opening.dense) / norms
 
+    def _nearest(self, story: int, wanted: int) -> list[int]:
+        """The ``wanted`` stories nearest ``story`` by words (its projection), as roots."""
+        stories = self._stories
+        count = len(stories)
+        scores = stories.index[:count] @ stories.index[story]
+        scores[story] = -np.inf
+        top = np.argpartition(-scores, wanted)[:wanted] if count > wanted else np.arange(count)
+        return sorted({stories.root(int(k)) for k in top} - {story})
+
     def _absorb(self, story: int) -> int:
         """Merge into ``story`` the stories its grown profile now matches at ``story_merge_threshold``:
         a story's first reports can be too few to show what it continues; its later ones do."""
         stories, s = self._stories, self.settings
-        count = len(stories)
-        if count < 2:
+        if len(stories) < 2:
             return story
-        scores = stories.index[:count] @ stories.index[story]
-        scores[story] = -np.inf
-        top = np.argpartition(-scores, s.candidates)[: s.candidates] if count > s.candidates else np.arange(count)
-        others = sorted({stories.root(int(k)) for k in top} - {story})
+        others = self._nearest(story, s.candidates)
         similar = cosines(stories.profiles[story], [stories.profiles[k] for k in others])
         for other, similarity in zip(others, similar, strict=True):
             if similarity >= s.story_merge_threshold:
@@ -330,6 +339,41 @@ class StoryLinker:
                     stories.merge(survivor, merged, s.profile_terms)
                 story = survivor
         return stories.root(story)
+
+    def _relink_small(self, touched: set[int]) -> None:
+        """Merge each small story of ``touched`` into the larger story its profile matches far
+        better than any other, until none moves.
+
+        An event is linked when its first article arrives, against stories that may still hold
+        a few articles, with a young IDF: DUC topics ("art and music in public schools") came
+        out as one large story and a tail of stories of one or two articles. Read again once
+        the batch has grown the stories, those tails point to their story. A look-alike (a
+        shooting in another city) matches many stories about as well, and the ratio test
+        (``relink_ratio``) keeps it apart where a lower threshold alone would not."""
+        stories, s = self._stories, self.settings
+        moved = True
+        while moved and len(stories) > 2:
+            moved = False
+            small = sorted(
+                {stories.root(k) for k in touched if stories.articles[stories.root(k)] <= s.relink_articles},
+                key=lambda k: (stories.articles[k], k),
+            )
+            for story in small:
+                if stories.root(story) != story:
+                    continue  # merged into another earlier in this pass
+                others = self._nearest(story, s.relink_candidates)
+                if len(others) < 2:
+                    continue
+                similar = np.nan_to_num(cosines(stories.profiles[story], [stories.profiles[k] for k in others]))
+                best, second = np.argsort(-similar, kind="stable")[:2]
+                target = others[best]
+                if (
+                    stories.articles[target] >= stories.articles[story]
+                    and similar[best] >= s.relink_threshold
+                    and similar[best] >= s.relink_ratio * similar[second]
+                ):
+                    stories.merge(*sorted((story, target)), s.profile_terms)
+                    moved = True
 
     def _remember(self, story: int, opening: _Opening) -> None:
         """Make ``story`` findable under the article's distinctive names."""
