@@ -17,9 +17,9 @@ When an article opens an event, the linker compares it with the stories so far:
 
 After each batch, the small stories it touched are read again (``_relink_small``): one that
 matches a larger story far better than any other joins it. Later articles of an event only add
-to its story's profile. Story ids are named after the
-story's first event (``story_id_for``), so they are stable across runs; when two events merge,
-their stories merge too (``assignments(events)``), the older story's id surviving.
+to its story's profile. Story ids are named after the story's first event (``story_id_for``),
+so they are stable across runs; when two events merge, their stories merge too
+(``assignments(events)``), the older story's id surviving.
 """
 
 from __future__ import annotations
@@ -352,11 +352,11 @@ class StoryLinker:
         (``relink_ratio``) keeps it apart where a lower threshold alone would not."""
         stories, s = self._stories, self.settings
         moved = True
-        while moved and len(stories) > 2:
+        while moved:
             moved = False
+            roots = {stories.root(k) for k in touched}
             small = sorted(
-                {stories.root(k) for k in touched if stories.articles[stories.root(k)] <= s.relink_articles},
-                key=lambda k: (stories.articles[k], k),
+                (k for k in roots if stories.articles[k] <= s.relink_articles), key=lambda k: (stories.articles[k], k)
             )
             for story in small:
                 if stories.root(story) != story:
