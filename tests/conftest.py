@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 EXAMPLES = Path(str(resources.files("storyline") / "examples"))
+EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+"""The team's evaluation data beside the project (absent on CI: the tests that read it skip)."""
 
 
 @pytest.fixture

@@ -1,13 +1,10 @@
-from pathlib import Path
-
 import pytest
 
-from conftest import run_cli
+from conftest import EVAL, run_cli
 from storyline.evaluate.clustering import TfidfSinglePass, load_dataset, score_clustering, time_split, variant
 from storyline.evaluate.datasets import LabelledArticle, duc_topics, parse_duc_document
 from storyline.model import Article
 
-EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 needs_eval = pytest.mark.skipif(not EVAL.is_dir(), reason=f"evaluation data not found at {EVAL}")
 
 

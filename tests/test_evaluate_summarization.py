@@ -1,8 +1,7 @@
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
-from tests.conftest import run_cli
+from tests.conftest import EVAL, run_cli
 
 from storyline.config import EmbedSettings, Settings
 from storyline.evaluate.summarization import (
@@ -19,7 +18,6 @@ from storyline.extract import extract
 from storyline.ingest import read_document
 from storyline.model import Article
 
-EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 DUC = EVAL / "duc2006-2007"
 MULTINEWS = EVAL / "multinews-test-sample"
 needs_duc = pytest.mark.skipif(not DUC.is_dir(), reason=f"DUC data not found at {DUC} (../shared/eval is absent)")

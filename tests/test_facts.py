@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from tests.conftest import run_cli
+from tests.conftest import EVAL, run_cli
 
 from storyline.config import FactsSettings, Settings
 from storyline.errors import InputError
@@ -203,9 +202,6 @@ def test_events_store_and_show_facts(examples, db):
         [stored] = store.events()
     assert stored.entities[0].name == "Islamic State" and len(stored.disagreements) == 1
     assert stored.figures[0].sentence and stored.figures[0].article_id in {a.id for a in stored.articles}
-
-
-EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 
 
 @pytest.mark.skipif(not (EVAL / "gva-incidents-dev").is_dir(), reason=f"evaluation data not found at {EVAL}")

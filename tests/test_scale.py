@@ -19,14 +19,13 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from conftest import EXAMPLES, run_cli
+from conftest import EVAL, EXAMPLES, run_cli
 from storyline.config import ClusterSettings, DedupSettings, EmbedSettings, ScaleSettings
 from storyline.dedup import mark_copies
 from storyline.model import Article
 from storyline.scale import article_features, copy_groups, input_partitions
 from storyline.store import Store
 
-EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 GVA = EVAL / "gva-incidents-dev" / "gva_incidents_2013_2015.jsonl.gz"
 DATA = Path(__file__).resolve().parent / "data"
 ARTICLES = 40

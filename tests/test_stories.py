@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, write_jsonl
+from conftest import EVAL, run_cli, write_jsonl
 from storyline.cluster import EventClusterer, StoryLinker, event_id_for, story_id_for
 from storyline.config import Settings
 from storyline.extract import extract
@@ -82,9 +82,6 @@ def test_stories_follow_event_merges_and_the_older_story_id_survives():
     assert before["final-1"] != before["quake-1"]
     after = linker.assignments({a.id: "ev-final" for a in articles})
     assert set(after.values()) == {story_id_for("ev-final")}
-
-
-EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 
 
 @pytest.mark.skipif(not (EVAL / "duc2006-2007").is_dir(), reason=f"DUC data not found under {EVAL}")
