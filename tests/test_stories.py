@@ -3,10 +3,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import EVAL, run_cli, write_jsonl
 from storyline.cluster import EventClusterer, StoryLinker, event_id_for, story_id_for
+from storyline.cluster.features import TermVector, cosines
+from storyline.cluster.stories import _ProfileSearch, _Stories
 from storyline.config import Settings
 from storyline.extract import extract
 from storyline.ingest import read_document
@@ -88,7 +91,8 @@ def test_stories_follow_event_merges_and_the_older_story_id_survives():
 def test_small_stories_join_the_story_they_match_best_but_look_alikes_stay_apart():
     """DUC 2006 topics (stories) come out with fewer stragglers and more recall when small
     stories are read again after each batch; on GVA shootings (each its own story) the ratio
-    test keeps most look-alikes apart, where the relinking threshold alone would join them."""
+    test keeps most look-alikes apart, where the relinking threshold alone would join them:
+    relinking costs GVA a little BCubed F1 (at most 0.04 here) for what DUC gains."""
     from storyline.evaluate.clustering import load_dataset, score_clustering, time_split
 
     duc, _ = time_split("duc2007", load_dataset("duc", EVAL / "duc2006-2007"))
@@ -107,7 +111,29 @@ def test_small_stories_join_the_story_they_match_best_but_look_alikes_stay_apart
     assert scores["duc", "relinked"].bcubed_recall > scores["duc", "not"].bcubed_recall + 0.03
     assert scores["duc", "relinked"].bcubed_f1 > scores["duc", "not"].bcubed_f1
     assert scores["gva", "relinked"].bcubed_precision > scores["gva", "no ratio"].bcubed_precision + 0.03
-    assert scores["gva", "relinked"].bcubed_precision > scores["gva", "not"].bcubed_precision - 0.03
+    assert scores["gva", "relinked"].bcubed_f1 > scores["gva", "not"].bcubed_f1 - 0.04
+    assert scores["duc", "relinked"].bcubed_f1 - scores["duc", "not"].bcubed_f1 > 0.1
+
+
+def test_small_stories_are_compared_with_every_story_by_exact_profile_cosines():
+    """The relinking search gives the cosines a pairwise computation gives, best first, also for
+    a story whose profile grew by a merge after the search was built."""
+    rng = np.random.default_rng(0)
+    stories = _Stories(index_dims=8, dense_dims=None)
+    for k in range(40):
+        stories.open(f"st-{k}")
+        indices = np.sort(rng.choice(500, size=30, replace=False)).astype(np.int32)
+        stories.profiles[k] = TermVector(indices, rng.random(30).astype(np.float32))
+        stories.articles[k] = 1
+    search = _ProfileSearch(stories, features=500)
+    search.merge(3, 7, profile_terms=300)
+    others, similar = search.nearest(0, 10)
+    roots = [k for k in range(1, 40) if k != 7]
+    expected = cosines(stories.profiles[0], [stories.profiles[k] for k in roots])
+    order = np.argsort(-expected, kind="stable")[:10]
+    assert others == [roots[i] for i in order]
+    assert np.allclose(similar, expected[order], atol=1e-6)
+    assert 7 not in search.nearest(3, 39)[0]
 
 
 def test_the_bundled_examples_form_one_story_of_one_event(examples):

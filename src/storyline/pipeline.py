@@ -9,7 +9,7 @@ import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from importlib.metadata import version
 from pathlib import Path
@@ -248,6 +248,18 @@ def _fail(failure: Failure, report: IngestReport, on_failure: Callable[[Failure]
     on_failure(failure)
 
 
+@dataclass(slots=True)
+class Clustering:
+    """What the event clusterer gave a time-ordered stream, as the story linker reads it: each
+    article's event when it arrived (``opened``), each article's final event after the
+    clusterer's later merges (``resolved``, by article id) and the MiniLM vectors it used
+    (None without the model)."""
+
+    opened: list[str]
+    resolved: dict[str, str]
+    vectors: np.ndarray | None
+
+
 def cluster_stories(
     articles: Sequence[Article],
     settings: Settings,
@@ -255,9 +267,23 @@ def cluster_stories(
     store: Store | None = None,
     link: bool = True,
 ) -> tuple[list[str], list[str]]:
-    """Mark near-duplicate copies (``copy_of``), cluster time-ordered articles into events and
-    (when ``link``) the events into stories; one event id and one story id per article (story
-    ids empty when not linked). The stories never change the events.
+    """Cluster time-ordered articles into events (``cluster_events``) and, when ``link``, the
+    events into stories; one event id and one story id per article (story ids empty when not
+    linked). The stories never change the events."""
+    clustering = cluster_events(articles, settings, executor, store)
+    events = [clustering.resolved[a.id] for a in articles]
+    if not link:
+        return events, [""] * len(articles)
+    return events, link_stories(articles, clustering.opened, settings, clustering.vectors, clustering.resolved)
+
+
+def cluster_events(
+    articles: Sequence[Article],
+    settings: Settings,
+    executor: Executor | None = None,
+    store: Store | None = None,
+) -> Clustering:
+    """Mark near-duplicate copies (``copy_of``) and cluster time-ordered articles into events.
 
     MiniLM vectors and MinHash signatures are computed partition by partition on ``executor``
     (vectors already in ``store`` are reused, new ones kept there); copies are grouped over the
@@ -302,9 +328,7 @@ def cluster_stories(
             stop = start + settings.scale.cluster_batch
             dense = None if vectors is None else vectors[start:stop]
             opened += clusterer.partial_fit(articles[start:stop], copies=copies, dense=dense)
-    resolved = clusterer.assignments()
-    events = [resolved[a.id] for a in articles]
-    return events, link_stories(articles, opened, settings, vectors, resolved) if link else [""] * len(articles)
+    return Clustering(opened, clusterer.assignments(), vectors)
 
 
 def link_stories(
