@@ -254,9 +254,10 @@ class StorySettings:
     ratio 2.75 give 0.927 / 0.902 / 0.878 (mean 0.902); 35 at 2.5 0.927 / 0.903 / 0.874; 0.26
     at 2.75 0.914 / 0.902 / 0.872. Higher thresholds score higher still (0.32, 50, 3.0: 0.923 /
     0.898 / 0.908; at 0.45 and above, where the first linking almost never joins and
-    relinking makes the stories, 0.913-0.918 mean for 65-120 runners-up at 3.0-3.75), but then
-    nearly every event opens a story and the relinking reads tens of thousands of them per
-    batch at 100,000 articles; that cost is not measured yet, so they are not the default.
+    relinking makes the stories, 0.913-0.918 mean for 65-120 runners-up at 3.0-3.75). There
+    nearly every event opens a story and is relinked: at 100,000 articles linking takes 213 CPU
+    seconds at 0.45 (100 runners-up, 3.5) against 167 at these defaults. Not the default yet:
+    ``bench/story_fit.py`` has not been run over that region.
     """
 
     threshold: float = 0.28
