@@ -34,7 +34,7 @@ EARLIER = ("DUC 2006 as given", "DUC 2006 shuffled bare", "GVA 2013-14")
 LATER = ("DUC 2007 as given", "DUC 2007 shuffled bare", "GVA 2015-17")
 
 
-def linked_sets(eval_root: Path, settings: Settings) -> dict[str, tuple]:
+def clustered_sets(eval_root: Path, settings: Settings) -> dict[str, tuple]:
     """Each set's articles, gold stories and events, clustered once."""
     duc2006, duc2007 = time_split("duc2007", load_dataset("duc", eval_root / "duc2006-2007"))
     gva_early, gva_late = time_split("gva", load_dataset("gva", eval_root / "gva-incidents-dev"))
@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--ratio", type=float, nargs="+", default=[2.5, 2.75, 3.0])
     options = parser.parse_args()
     base = Settings()
-    sets = linked_sets(options.eval, base)
+    sets = clustered_sets(options.eval, base)
     rows = []
     print("threshold runners-up ratio | " + " | ".join(sets), flush=True)
     for threshold, runners_up, ratio in itertools.product(options.threshold, options.runners_up, options.ratio):

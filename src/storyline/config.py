@@ -255,9 +255,10 @@ class StorySettings:
     at 2.75 0.914 / 0.902 / 0.872. Higher thresholds score higher still (0.32, 50, 3.0: 0.923 /
     0.898 / 0.908; at 0.45 and above, where the first linking almost never joins and
     relinking makes the stories, 0.913-0.918 mean for 65-120 runners-up at 3.0-3.75). There
-    nearly every event opens a story and is relinked: at 100,000 articles linking takes 213 CPU
-    seconds at 0.45 (100 runners-up, 3.5) against 167 at these defaults. Not the default yet:
-    ``bench/story_fit.py`` has not been run over that region.
+    nearly every event opens a story and is relinked: replaying ``pipeline.link_stories`` on the
+    100,000-article store ``bench/story_scale.py`` builds took 213 CPU seconds at 0.45 (100
+    runners-up, 3.5) against 167 at these defaults. Not the default yet: ``bench/story_fit.py``
+    has not been run over that region.
     """
 
     threshold: float = 0.28

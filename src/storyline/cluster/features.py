@@ -126,6 +126,18 @@ def term_vectors(matrix: sparse.csr_matrix) -> list[TermVector]:
     ]
 
 
+def term_matrix(vectors: Sequence[TermVector], features: int) -> sparse.csr_matrix:
+    """The rows of ``vectors`` as one sparse matrix (the inverse of ``term_vectors``)."""
+    return sparse.csr_matrix(
+        (
+            np.concatenate([v.values for v in vectors]) if vectors else np.zeros(0, np.float32),
+            np.concatenate([v.indices for v in vectors]) if vectors else np.zeros(0, np.int32),
+            np.concatenate([[0], np.cumsum([len(v.indices) for v in vectors])]),
+        ),
+        shape=(len(vectors), features),
+    )
+
+
 @dataclass(slots=True)
 class ArticleView:
     """One article as the clusterer compares it."""

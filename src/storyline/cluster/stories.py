@@ -37,7 +37,15 @@ from sklearn.random_projection import SparseRandomProjection
 
 from ..config import ClusterSettings, StorySettings
 from ..model import Article
-from .features import NameStatistics, StreamingTfidf, TermVector, cosines, names_in, term_vectors
+from .features import (
+    NameStatistics,
+    StreamingTfidf,
+    TermVector,
+    cosines,
+    names_in,
+    term_matrix,
+    term_vectors,
+)
 from .groups import find_root, join_best
 
 _SECONDS_PER_DAY = 86_400.0
@@ -145,14 +153,7 @@ class _ProfileSearch:
         self.row_of = {int(k): row for row, k in enumerate(self.rows)}
         profiles = [stories.profiles[k] for k in self.rows]
         # By term (CSC): a query reads only the stories that share one of its terms.
-        self.matrix = sparse.csr_matrix(
-            (
-                np.concatenate([p.values / max(p.norm, 1e-12) for p in profiles]),
-                np.concatenate([p.indices for p in profiles]),
-                np.concatenate([[0], np.cumsum([len(p.indices) for p in profiles])]),
-            ),
-            shape=(len(profiles), features),
-        ).tocsc()
+        self.matrix = normalize(term_matrix(profiles, features)).tocsc()
         self.alive = np.ones(len(self.rows), dtype=bool)
         self.changed: set[int] = set()  # rows whose profile grew by a merge since the matrix was built
 
