@@ -4,6 +4,7 @@ pool of processes alike."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,8 +15,8 @@ from conftest import write_jsonl
 from storyline.config import FactsSettings, Settings
 from storyline.facts import analyse_articles, analysis_fingerprint, event_facts
 from storyline.model import Article, RawDocument
-from storyline.pipeline import article_facts, ingest_paths
-from storyline.scale import LocalExecutor
+from storyline.pipeline import article_facts, cluster_events, ingest_paths
+from storyline.scale import EarlyAnalysis, LocalExecutor
 from storyline.store import Store
 
 TOWNS = [
@@ -132,3 +133,64 @@ def test_a_pool_of_processes_analyses_as_this_process_does() -> None:
     assert made_here == made_pooled == 12
     assert pooled == here
     assert event_facts(articles, settings.facts, pooled) == event_facts(articles, settings.facts)
+
+
+def _early_settings() -> Settings:
+    """Analyses on 2 processes from the 10th article on, 5 per task: the early path at test size."""
+    settings = Settings()
+    scale = replace(settings.scale, analysis_pool_min_articles=10, analysis_partition=5)
+    return replace(settings, scale=scale)
+
+
+def test_the_clusterer_hands_each_article_to_spacy_as_it_joins_an_event(corpus: tuple[Path, Path]) -> None:
+    first, _ = corpus
+    settings = _early_settings()
+    articles = sorted(
+        (Article(id=r["id"], title=r["title"], text=r["text"], source=r["source"],
+                 published=datetime.fromisoformat(r["published"])) for r in map(json.loads, first.read_text().splitlines())),
+        key=lambda a: a.published,
+    )  # fmt: skip
+    joins: list[tuple[str, str]] = []
+    with EarlyAnalysis(settings) as early:
+        early.expect(articles, analysed={articles[0].id})  # stored already: never handed in
+
+        def joined(article_id: str, event_id: str) -> None:
+            joins.append((article_id, event_id))
+            early.joined(article_id, event_id)
+
+        clustering = cluster_events(articles, settings, on_join=joined)
+        assert early.started  # 79 articles to analyse, 5 per task: the processes started during the clustering
+        made = early.analyse([])
+    # Every article but its event's first joined an event that had one; each event's first was
+    # handed in with its second.
+    firsts = {label: a.id for a, label in reversed(list(zip(articles, clustering.opened, strict=True)))}
+    assert sorted(a for a, _ in joins) == sorted(a.id for a in articles if a.id not in firsts.values())
+    assert {event for _, event in joins} == set(firsts)
+    assert sorted(f.article_id for f in made) == sorted(a.id for a in articles[1:])
+    assert {f.article_id: f for f in made} == {f.article_id: f for f in analyse_articles(articles[1:], settings.facts)}
+
+
+def test_analyses_started_early_are_counted_once_and_adding_articles_analyses_only_them(
+    corpus: tuple[Path, Path], tmp_path: Path
+) -> None:
+    first, later = corpus
+    settings = replace(_early_settings(), db=str(tmp_path / "early.db"))
+    with Store(settings.db) as store:
+        report = ingest_paths([first], store, settings, executor=LocalExecutor(2))
+        assert (report.new, report.events, report.analysed) == (80, 20, 80)
+        report = ingest_paths([later], store, settings, executor=LocalExecutor(2))
+        assert (report.new, report.events, report.analysed) == (10, 20, 10)
+        assert ingest_paths([first], store, settings, executor=LocalExecutor(2)).analysed == 0
+        assert len(store.analysed_articles(analysis_fingerprint(settings.facts))) == 90
+
+
+def test_spacy_multiplies_matrices_through_numpy() -> None:
+    from thinc.api import Model
+
+    from storyline.facts.analysis import aliases_for
+    from storyline.facts.nlp import language
+
+    nlp = language(aliases_for(""))
+    models = [c.model for _, c in nlp.pipeline if isinstance(getattr(c, "model", None), Model)]
+    assert len(models) == 4  # tok2vec, tagger, parser, ner
+    assert all(not layer.ops.use_blis for model in models for layer in model.walk())

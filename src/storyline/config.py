@@ -560,15 +560,20 @@ class ScaleSettings:
     a larger one in bounded memory."""
     connect_timeout: float = 10.0
     """Seconds to wait for ``scheduler`` before giving up with an error."""
-    analysis_partition: int = 50
-    """Articles per spaCy analysis task (facts/analysis.py): a few seconds of work, so that two
-    processes finish together."""
+    analysis_partition: int = 25
+    """Articles per spaCy analysis task (facts/analysis.py): a second or two of work, so that
+    the processes finish together and the clustering hands work over soon after it finds it
+    (``scale.EarlyAnalysis``)."""
     analysis_processes: int = 2
     """Without a Dask cluster, articles are analysed by this many fresh processes of this machine
     (one per core here); 1 analyses them in the ingesting process."""
     analysis_pool_min_articles: int = 100
     """Fewer articles to analyse than this are analysed in the ingesting process: each pool
     process must import spaCy and load its model first (about 2 s)."""
+    analysis_niceness: int = 10
+    """How far the analysis processes lower their priority (``os.nice``). They start while the
+    events are clustered (``scale.EarlyAnalysis``) and should take only the core the clustering
+    leaves idle, never slow the clustering that the rest of the ingest waits for."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from functools import partial
 from importlib.metadata import version
@@ -24,11 +25,19 @@ from .dedup import ExactDuplicates
 from .embed import load_embedder
 from .errors import InputError, UnsupportedInput
 from .extract import Extraction, extract_many, feed_links
-from .facts import ArticleFacts, analyse_articles, analysis_fingerprint, articles_to_read, event_facts
+from .facts import (
+    ArticleFacts,
+    analyse_articles,
+    analysis_fingerprint,
+    articles_to_read,
+    event_facts,
+    ready_process,
+)
 from .fetch import FEED_TYPES, HTML_TYPES, Fetcher, is_url
 from .ingest import find_inputs, read_documents
 from .model import Article, Event, Failure, IngestReport, RawDocument, Story
 from .scale import (
+    EarlyAnalysis,
     Executor,
     LocalExecutor,
     article_features,
@@ -67,14 +76,24 @@ def ingest_paths(
     """
     report = IngestReport()
     executor = executor or LocalExecutor()
-    with Fetcher(settings.fetch) as fetcher:
+    with Fetcher(settings.fetch) as fetcher, _early_analysis(settings, executor, rebuild) as early:
+        read = 0
+
+        def on_articles(count: int) -> None:
+            # As many articles as make the analysis processes worth starting: start them now,
+            # while the input is read on one core (a re-run of stored input wastes their start).
+            nonlocal read
+            read += count
+            if early is not None and read >= settings.scale.analysis_pool_min_articles:
+                early.start()
+
         if isinstance(executor, LocalExecutor):
             extracted = extract_many(_documents(paths, settings, fetcher, fetch_entries), settings.extract)
         else:
             extracted = _extract_on(executor, paths, settings, fetcher, fetch_entries)
-        _store_documents(extracted, store, settings, report, on_failure, on_document)
-    if rebuild:
-        report.events, report.stories, report.analysed = refresh_events(store, settings, executor)
+        _store_documents(extracted, store, settings, report, on_failure, on_document, on_articles)
+        if rebuild:
+            report.events, report.stories, report.analysed = refresh_events(store, settings, executor, early)
     return report
 
 
@@ -208,10 +227,12 @@ def _store_documents(
     report: IngestReport,
     on_failure: Callable[[Failure], None],
     on_document: Callable[[RawDocument], None] = lambda doc: None,
+    on_articles: Callable[[int], None] = lambda count: None,
     boilerplate: BoilerplateModel | None = None,
 ) -> None:
     """Take extracted documents batch by batch, learn boilerplate over each batch, store each
     document's cleaned articles in its own transaction, tallying into ``report`` (errors in their place).
+    ``on_document`` hears of each document read, ``on_articles`` how many articles it gave.
 
     The boilerplate model lives for one run (or one ``watch`` process) and keeps learning batch
     after batch; the batch is the unit so that a page is cleaned with what its neighbours taught.
@@ -237,6 +258,7 @@ def _store_documents(
         for failure in extraction.failures:
             _fail(failure, report, on_failure)
         if extraction.articles:
+            on_articles(len(extraction.articles))
             batch.append((item, extraction.articles))
         if len(batch) >= settings.clean.batch_documents:
             flush()
@@ -266,11 +288,12 @@ def cluster_stories(
     executor: Executor | None = None,
     store: Store | None = None,
     link: bool = True,
+    on_join: Callable[[str, str], None] | None = None,
 ) -> tuple[list[str], list[str]]:
-    """Cluster time-ordered articles into events (``cluster_events``) and, when ``link``, the
-    events into stories; one event id and one story id per article (story ids empty when not
-    linked). The stories never change the events."""
-    clustering = cluster_events(articles, settings, executor, store)
+    """Cluster time-ordered articles into events (``cluster_events``, which tells ``on_join``
+    as articles join events) and, when ``link``, the events into stories; one event id and one
+    story id per article (story ids empty when not linked). The stories never change the events."""
+    clustering = cluster_events(articles, settings, executor, store, on_join)
     events = [clustering.resolved[a.id] for a in articles]
     if not link:
         return events, [""] * len(articles)
@@ -282,8 +305,10 @@ def cluster_events(
     settings: Settings,
     executor: Executor | None = None,
     store: Store | None = None,
+    on_join: Callable[[str, str], None] | None = None,
 ) -> Clustering:
-    """Mark near-duplicate copies (``copy_of``) and cluster time-ordered articles into events.
+    """Mark near-duplicate copies (``copy_of``) and cluster time-ordered articles into events
+    (``on_join``: see ``EventClusterer.partial_fit``).
 
     MiniLM vectors and MinHash signatures are computed partition by partition on ``executor``
     (vectors already in ``store`` are reused, new ones kept there); copies are grouped over the
@@ -327,7 +352,7 @@ def cluster_events(
         for start in range(0, len(articles), settings.scale.cluster_batch):
             stop = start + settings.scale.cluster_batch
             dense = None if vectors is None else vectors[start:stop]
-            opened += clusterer.partial_fit(articles[start:stop], copies=copies, dense=dense)
+            opened += clusterer.partial_fit(articles[start:stop], copies=copies, dense=dense, on_join=on_join)
     return Clustering(opened, clusterer.assignments(), vectors)
 
 
@@ -385,12 +410,30 @@ def _build_events(
     known: Sequence[Event] = (),
     executor: Executor | None = None,
     store: Store | None = None,
+    early: EarlyAnalysis | None = None,
 ) -> tuple[list[Event], int]:
-    """``build_events``, and how many articles spaCy analysed to describe them."""
+    """``build_events``, and how many articles spaCy analysed to describe them: on ``early``'s
+    processes if given, else on processes of this run's own (``_early_analysis``)."""
     executor = executor or LocalExecutor()
+    with nullcontext(early) if early is not None else _early_analysis(settings, executor) as analysis:
+        if analysis is not None:
+            fingerprint = analysis_fingerprint(settings.facts)
+            analysis.expect(articles, store.analysed_articles(fingerprint) if store is not None else ())
+        return _describe_clustered(articles, settings, known, executor, store, analysis)
+
+
+def _describe_clustered(
+    articles: Sequence[Article],
+    settings: Settings,
+    known: Sequence[Event],
+    executor: Executor,
+    store: Store | None,
+    early: EarlyAnalysis | None,
+) -> tuple[list[Event], int]:
     made_with = description_fingerprint(settings)
     reusable = {_members(e.articles): e for e in known if e.made_with == made_with}
-    labels, story_labels = cluster_stories(articles, settings, executor, store)
+    on_join = early.joined if early is not None else None
+    labels, story_labels = cluster_stories(articles, settings, executor, store, on_join=on_join)
     groups: dict[str, list[Article]] = {}
     story_of: dict[str, str] = {}
     for label, story_id, article in zip(labels, story_labels, articles, strict=True):
@@ -408,7 +451,7 @@ def _build_events(
     # spaCy reads the articles (on other processes, driven from a thread) while the summaries are
     # written: a summary needs no analysis, and each alone leaves a core idle on this machine.
     with ThreadPoolExecutor(1) as background:
-        analysing = background.submit(article_facts, to_read, settings, executor, store)
+        analysing = background.submit(article_facts, to_read, settings, executor, store, early)
         summaries = executor.map(
             partial(_summarize_events, settings=worker_settings), chunks(changed, settings.scale.partition_events)
         )
@@ -433,31 +476,63 @@ def _build_events(
 
 
 def article_facts(
-    members: Sequence[Article], settings: Settings, executor: Executor, store: Store | None = None
+    members: Sequence[Article],
+    settings: Settings,
+    executor: Executor,
+    store: Store | None = None,
+    early: EarlyAnalysis | None = None,
 ) -> tuple[dict[str, ArticleFacts], int]:
     """The analyses the facts of the events of ``members`` combine, by article id, and how many
-    were made now: those in ``store`` are read, the others analysed and stored.
+    were made now: those in ``store`` are read, the others analysed (with those ``early``
+    analysed during the clustering) and stored.
 
-    The analysis runs ``scale.analysis_partition`` articles at a time on ``executor``'s workers;
-    on a ``LocalExecutor`` of several ``processes``, on that many processes of this machine once
-    there are ``scale.analysis_pool_min_articles`` to analyse (fewer are analysed here).
+    Without ``early``, the analysis runs ``scale.analysis_partition`` articles at a time on
+    ``executor``'s workers; on a ``LocalExecutor`` of several ``processes``, on that many
+    processes of this machine once there are ``scale.analysis_pool_min_articles`` to analyse
+    (fewer are analysed here).
     """
     wanted = {a.id: a for a in members}
     made_with = analysis_fingerprint(settings.facts)
     found = store.article_facts(made_with, list(wanted)) if store is not None else {}
     missing = [a for a in wanted.values() if a.id not in found]
-    few = len(missing) < settings.scale.analysis_pool_min_articles
-    processes = 1 if few or not isinstance(executor, LocalExecutor) else executor.processes
-    with local_processes(processes, settings.scale) as local:
-        runner = local if isinstance(executor, LocalExecutor) else executor
-        parts = runner.map(
-            partial(analyse_articles, settings=settings.facts), chunks(missing, settings.scale.analysis_partition)
-        )
-        for part in parts:
-            if store is not None:
-                store.add_article_facts(made_with, part)
-            found.update((f.article_id, f) for f in part)
-    return found, len(missing)
+    if early is not None:
+        made = early.analyse(missing)
+    else:
+        with _analysts(len(missing), settings, executor) as runner:
+            parts = runner.map(
+                partial(analyse_articles, settings=settings.facts), chunks(missing, settings.scale.analysis_partition)
+            )
+            made = [facts for part in parts for facts in part]
+    if store is not None:
+        store.add_article_facts(made_with, made)
+    found.update((f.article_id, f) for f in made)
+    return found, len(made)
+
+
+@contextmanager
+def _analysts(count: int, settings: Settings, executor: Executor) -> Iterator[Executor]:
+    """Where ``count`` analyses run: on a Dask ``executor``, its workers; else on
+    ``executor.processes`` fresh processes if there are ``scale.analysis_pool_min_articles``,
+    fewer in this process."""
+    if not isinstance(executor, LocalExecutor):
+        yield executor
+        return
+    few = count < settings.scale.analysis_pool_min_articles
+    ready = (settings.facts, settings.scale.analysis_niceness)
+    with local_processes(1 if few else executor.processes, settings.scale, ready_process, ready) as local:
+        yield local
+
+
+@contextmanager
+def _early_analysis(settings: Settings, executor: Executor, wanted: bool = True) -> Iterator[EarlyAnalysis | None]:
+    """An early analysis (``scale.EarlyAnalysis``) where spaCy runs on processes of this
+    machine and the run describes events (``wanted``); None when facts are off, on Dask, or
+    when analyses go to this process."""
+    if not (wanted and settings.facts.enabled and isinstance(executor, LocalExecutor) and executor.processes > 1):
+        yield None
+        return
+    with EarlyAnalysis(settings) as early:
+        yield early
 
 
 def description_fingerprint(settings: Settings) -> str:
@@ -512,13 +587,15 @@ def _describe_events(
     return events
 
 
-def refresh_events(store: Store, settings: Settings, executor: Executor | None = None) -> tuple[int, int, int]:
+def refresh_events(
+    store: Store, settings: Settings, executor: Executor | None = None, early: EarlyAnalysis | None = None
+) -> tuple[int, int, int]:
     """Rebuild every event and story from the stored articles, reusing the unchanged events, and
     store them; return how many events and stories there are, and how many articles spaCy
-    analysed to describe them."""
+    analysed to describe them (on ``early``'s processes if given, see ``_build_events``)."""
     articles = store.articles()
     known = store.events_made_with(description_fingerprint(settings), {a.id: a for a in articles})
-    events, analysed = _build_events(articles, settings, known, executor, store)
+    events, analysed = _build_events(articles, settings, known, executor, store, early)
     stories = build_stories(events, settings)
     store.replace_events(events)
     store.replace_stories(stories)

@@ -26,10 +26,11 @@ import itertools
 import logging
 import multiprocessing
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -37,11 +38,12 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from .cluster import clustering_embedder, dense_text
-from .config import ClusterSettings, DedupSettings, EmbedSettings, ExtractSettings, ScaleSettings
+from .cluster import clustering_embedder, dense_text, event_id_for
+from .config import ClusterSettings, DedupSettings, EmbedSettings, ExtractSettings, ScaleSettings, Settings
 from .dedup import NearDuplicates, normalised_words
 from .errors import InputError, StorylineError
 from .extract import Extraction, extract
+from .facts import ArticleFacts, analyse_articles, ready_process
 from .ingest import find_inputs, kind_of, read_documents
 from .model import Article, RawDocument
 
@@ -133,18 +135,127 @@ def _in_order(
 
 
 @contextmanager
-def local_processes(processes: int, settings: ScaleSettings = ScaleSettings()) -> Iterator[Executor]:
+def local_processes(
+    processes: int,
+    settings: ScaleSettings = ScaleSettings(),
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple = (),
+) -> Iterator[Executor]:
     """An executor over ``processes`` fresh processes of this machine (this process when 1 or less).
 
     Fresh (spawned), not forked: a fork of a process that holds the articles and MiniLM shares
     its memory, yet counts it again in each child's resident size; a fresh one holds only what
-    its tasks load (spaCy: about 250 MB).
+    its tasks load (spaCy: about 250 MB). Each runs ``initializer(*initargs)`` as it starts.
     """
     if processes <= 1:
         yield LocalExecutor()
         return
-    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with _spawned_pool(processes, initializer, initargs) as pool:
         yield PoolExecutor(pool, processes, settings)
+
+
+def _spawned_pool(processes: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()):
+    return ProcessPoolExecutor(
+        processes, mp_context=multiprocessing.get_context("spawn"), initializer=initializer, initargs=initargs
+    )
+
+
+class EarlyAnalysis:
+    """spaCy's analysis (``facts.analyse_articles``) of an ingest's articles, started while the
+    events are still being clustered, on ``settings.scale.analysis_processes`` fresh processes
+    of this machine that run at a lower priority and load spaCy as they start.
+
+    Only an article in an event of two or more is analysed (``facts.articles_to_read``), and the
+    clusterer tells which as it goes (``joined``, its ``on_join``): such an article and its
+    event's first are handed to the processes ``scale.analysis_partition`` at a time. The
+    clustering holds one core for minutes at 10,000 articles; spaCy reads on the other, and the
+    processes' low priority keeps them from slowing the clustering. They start with the first
+    hand-off, so a small ingest never pays for them, or sooner (``start``) when the caller knows
+    analyses are coming: spaCy then loads while the input is still read, on one core. The
+    clusterer's articles are announced first (``expect``). ``analyse`` adds what the clustering
+    left (articles of events merged later) and gathers every analysis.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._articles: dict[str, Article] = {}
+        self._first_of: dict[str, str] = {}
+        self._handed: set[str] = set()  # stored or handed in already
+        self._waiting: list[Article] = []
+        self._futures: list[Future] = []
+        self._pool: ProcessPoolExecutor | None = None
+
+    def expect(self, articles: Sequence[Article], analysed: Collection[str]) -> None:
+        """The clusterer is about to read ``articles``; those of ``analysed`` need no analysis."""
+        self._articles = {a.id: a for a in articles}
+        self._first_of = {event_id_for(a.id): a.id for a in articles}
+        self._handed = set(analysed)
+
+    def start(self) -> None:
+        """Start the processes now, each loading spaCy (once)."""
+        self._start()
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
+    def joined(self, article_id: str, event_id: str) -> None:
+        """``article_id`` joined ``event_id``: analyse it and the event's first article."""
+        self._hand_in(self._articles[k] for k in (article_id, self._first_of.get(event_id)) if k in self._articles)
+        if len(self._waiting) >= self.settings.scale.analysis_partition:
+            self._hand_off()
+
+    def analyse(self, articles: Iterable[Article]) -> list[ArticleFacts]:
+        """The analyses of ``articles`` and of every article handed in before, waiting for those
+        still running. If the processes never started and there are fewer than
+        ``scale.analysis_pool_min_articles`` to analyse, they are analysed in this process."""
+        self._hand_in(articles)
+        scale = self.settings.scale
+        if not self.started and len(self._waiting) < scale.analysis_pool_min_articles:
+            made, self._waiting = analyse_articles(self._waiting, self.settings.facts), []
+            return made
+        # The last tasks are cut so that every process has one: none idles while one finishes.
+        size = min(scale.analysis_partition, -(-len(self._waiting) // scale.analysis_processes))
+        for part in chunks(self._waiting, max(size, 1)):
+            self._futures.append(self._start().submit(partial(analyse_articles, settings=self.settings.facts), part))
+        self._waiting = []
+        made = [facts for future in self._futures for facts in future.result()]
+        self._futures = []
+        return made
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> EarlyAnalysis:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _hand_in(self, articles: Iterable[Article]) -> None:
+        for article in articles:
+            if article.id not in self._handed:
+                self._handed.add(article.id)
+                self._waiting.append(article)
+
+    def _hand_off(self) -> None:
+        task = partial(analyse_articles, settings=self.settings.facts)
+        self._futures.append(self._start().submit(task, self._waiting))
+        self._waiting = []
+
+    def _start(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            scale = self.settings.scale
+            self._pool = _spawned_pool(
+                scale.analysis_processes, ready_process, (self.settings.facts, scale.analysis_niceness)
+            )
+            # A spawned pool starts a process per task submitted while none is idle: one
+            # no-op each, so that every process loads spaCy now, not at its first real task.
+            for _ in range(scale.analysis_processes):
+                self._pool.submit(int)
+        return self._pool
 
 
 @contextmanager

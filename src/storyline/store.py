@@ -285,6 +285,12 @@ class Store:
                 found |= {row.article_id: article_facts_from_json(row.article_id, row.facts) for row in rows}
         return found
 
+    def analysed_articles(self, made_with: str) -> set[str]:
+        """The ids of the articles with an analysis made under fingerprint ``made_with``."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(text("SELECT article_id FROM article_facts WHERE made_with = :m"), {"m": made_with})
+            return {row.article_id for row in rows}
+
     def add_article_facts(self, made_with: str, analyses: Sequence[ArticleFacts]) -> None:
         """Keep the analyses of stored articles made under fingerprint ``made_with`` (one row per
         article and fingerprint, replacing an older one), in one transaction."""

@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import defaultdict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -230,11 +230,15 @@ class EventClusterer:
         copies: Mapping[str, str] | None = None,
         dense: np.ndarray | None = None,
         gold: Sequence[Hashable] | None = None,
+        on_join: Callable[[str, str], None] | None = None,
     ) -> list[str]:
         """Assign each article of a new batch (in time order) to an event; return their ids.
 
         Later merges may re-map earlier articles: ``assignments()`` has the final word. With
         ``gold`` (one label per article), follow the labels and log training rows instead.
+        ``on_join(article_id, event_id)`` hears of each article as it joins an event that
+        already had one (events only grow and merge, so that article's event keeps two or
+        more): what depends on that can start before the batch is done.
         """
         if not articles:
             return []
@@ -259,6 +263,8 @@ class EventClusterer:
                     event = self._decide(row, index[k])
                 if event < 0:
                     event = self._events.open(event_id_for(article.id))
+                elif on_join is not None:
+                    on_join(article.id, self._events.ids[self._events.root(event)])
                 self._events.add(event, row, view)
                 self._row_event.append(event)
                 self._remember(row, view, index[k])

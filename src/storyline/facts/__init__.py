@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from ..config import FactsSettings
 from ..model import Article, Disagreement, EntityGroup, Figure, TimelineEntry
 from .aliases import AliasTable, load_aliases
-from .analysis import ArticleFacts, aliases_for, analyse_articles, analysis_fingerprint, articles_to_read
+from .analysis import (
+    ArticleFacts,
+    aliases_for,
+    analyse_articles,
+    analysis_fingerprint,
+    articles_to_read,
+    ready_process,
+)
 from .disagreements import conflicting, find_disagreements
 from .entities import group_entities
 from .figures import Claim
@@ -31,6 +38,7 @@ __all__ = [
     "event_facts",
     "event_timeline",
     "load_aliases",
+    "ready_process",
 ]
 
 

