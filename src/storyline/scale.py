@@ -167,7 +167,8 @@ class EarlyAnalysis:
 
     Only an article in an event of two or more is analysed (``facts.articles_to_read``), and the
     clusterer tells which as it goes (``joined``, its ``on_join``): such an article and its
-    event's first are handed to the processes ``scale.analysis_partition`` at a time. The
+    event's first are handed to the processes ``scale.analysis_partition`` at a time, once
+    there are ``scale.analysis_pool_min_articles`` to analyse or the processes run. The
     clustering holds one core for minutes at 10,000 articles; spaCy reads on the other, and the
     processes' low priority keeps them from slowing the clustering. They start with the first
     hand-off, so a small ingest never pays for them, or sooner (``start``) when the caller knows
@@ -200,10 +201,12 @@ class EarlyAnalysis:
         return self._pool is not None
 
     def joined(self, article_id: str, event_id: str) -> None:
-        """``article_id`` joined ``event_id``: analyse it and the event's first article."""
+        """``article_id`` joined ``event_id``: analyse it and the event's first article (handed
+        off a partition at a time once the processes run or there is enough to start them)."""
         self._hand_in(self._articles[k] for k in (article_id, self._first_of.get(event_id)) if k in self._articles)
-        if len(self._waiting) >= self.settings.scale.analysis_partition:
-            self._hand_off()
+        scale = self.settings.scale
+        if len(self._waiting) >= (scale.analysis_partition if self.started else scale.analysis_pool_min_articles):
+            self._hand_off(scale.analysis_partition)
 
     def analyse(self, articles: Iterable[Article]) -> list[ArticleFacts]:
         """The analyses of ``articles`` and of every article handed in before, waiting for those
@@ -215,10 +218,7 @@ class EarlyAnalysis:
             made, self._waiting = analyse_articles(self._waiting, self.settings.facts), []
             return made
         # The last tasks are cut so that every process has one: none idles while one finishes.
-        size = min(scale.analysis_partition, -(-len(self._waiting) // scale.analysis_processes))
-        for part in chunks(self._waiting, max(size, 1)):
-            self._futures.append(self._start().submit(partial(analyse_articles, settings=self.settings.facts), part))
-        self._waiting = []
+        self._hand_off(min(scale.analysis_partition, -(-len(self._waiting) // scale.analysis_processes)))
         made = [facts for future in self._futures for facts in future.result()]
         self._futures = []
         return made
@@ -240,9 +240,9 @@ class EarlyAnalysis:
                 self._handed.add(article.id)
                 self._waiting.append(article)
 
-    def _hand_off(self) -> None:
+    def _hand_off(self, size: int) -> None:
         task = partial(analyse_articles, settings=self.settings.facts)
-        self._futures.append(self._start().submit(task, self._waiting))
+        self._futures += [self._start().submit(task, part) for part in chunks(self._waiting, max(size, 1))]
         self._waiting = []
 
     def _start(self) -> ProcessPoolExecutor:
