@@ -8,6 +8,10 @@ ingest does once per article, ``analyse_articles``) and combining the analyses o
 articles (what describing an event again costs, ``event_facts`` given the analyses). spaCy model
 loading is timed apart. Prints a table, writes JSON to bench/results/facts.json. Timings are
 medians of ``--runs`` runs, in one process (an ingest spreads the analysis over 2).
+
+It also times the analysis of each corpus in CPU seconds as storyline runs it (thinc's matrix
+products through numpy, ``facts.nlp.language``) and with thinc's default, BLIS, and says whether
+the analyses are identical.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from storyline.config import FactsSettings, Settings
 from storyline.evaluate.datasets import gva_articles
 from storyline.extract import extract
 from storyline.facts import aliases_for, analyse_articles, articles_to_read, event_facts
-from storyline.facts.nlp import language
+from storyline.facts.nlp import language, set_layer_ops
 from storyline.ingest import read_document
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +61,27 @@ def time_events(events: list[list], settings: FactsSettings, runs: int) -> dict[
     return {"analysed": len(read), "analyse_s": statistics.median(analyse), "combine_s": statistics.median(combine)}
 
 
+def numpy_against_blis(events: list[list], settings: FactsSettings) -> dict:
+    """CPU seconds of one analysis of the articles of ``events`` under the model's numpy products
+    and under BLIS, and whether both give the same analyses."""
+    from thinc.api import NumpyOps
+
+    read = [a for members in events for a in articles_to_read(members, settings)]
+    nlp = language(aliases_for(settings.aliases_path))
+    found, seconds = {}, {}
+    for name, ops in (("numpy", NumpyOps(use_blis=False)), ("blis", NumpyOps(use_blis=True))):
+        set_layer_ops(nlp, ops)
+        start = time.process_time()
+        found[name] = analyse_articles(read, settings)
+        seconds[name] = time.process_time() - start
+    set_layer_ops(nlp, NumpyOps(use_blis=False))
+    return {
+        "numpy_cpu_s": seconds["numpy"],
+        "blis_cpu_s": seconds["blis"],
+        "identical": found["numpy"] == found["blis"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "eval")
@@ -87,6 +112,13 @@ def main() -> None:
         print(
             f"{name:<10} {n_articles:>8} {len(events):>6} {with_facts:>10} {timing['analysed']:>8}"
             f" {timing['analyse_s']:>9.2f} {per_article:>11.1f} {timing['combine_s']:>9.2f}"
+        )
+    for name, events in corpora.items():
+        products = numpy_against_blis(events, settings)
+        results["corpora"][name]["matrix_products"] = products
+        print(
+            f"{name}: analysis CPU {products['numpy_cpu_s']:.2f} s with numpy products,"
+            f" {products['blis_cpu_s']:.2f} s with BLIS; identical analyses: {products['identical']}"
         )
     out = ROOT / "bench" / "results" / "facts.json"
     out.parent.mkdir(parents=True, exist_ok=True)

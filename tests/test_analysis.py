@@ -4,7 +4,6 @@ pool of processes alike."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +12,9 @@ import pytest
 
 from conftest import write_jsonl
 from storyline.config import FactsSettings, Settings
+from storyline.extract import extract
 from storyline.facts import analyse_articles, analysis_fingerprint, event_facts
+from storyline.ingest import read_document
 from storyline.model import Article, RawDocument
 from storyline.pipeline import article_facts, cluster_events, ingest_paths
 from storyline.scale import EarlyAnalysis, LocalExecutor
@@ -145,11 +146,7 @@ def _early_settings() -> Settings:
 def test_the_clusterer_hands_each_article_to_spacy_as_it_joins_an_event(corpus: tuple[Path, Path]) -> None:
     first, _ = corpus
     settings = _early_settings()
-    articles = sorted(
-        (Article(id=r["id"], title=r["title"], text=r["text"], source=r["source"],
-                 published=datetime.fromisoformat(r["published"])) for r in map(json.loads, first.read_text().splitlines())),
-        key=lambda a: a.published,
-    )  # fmt: skip
+    articles = sorted(extract(read_document(first)).articles, key=lambda a: a.published)
     joins: list[tuple[str, str]] = []
     with EarlyAnalysis(settings) as early:
         early.expect(articles, analysed={articles[0].id})  # stored already: never handed in

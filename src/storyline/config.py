@@ -569,7 +569,8 @@ class ScaleSettings:
     (one per core here); 1 analyses them in the ingesting process."""
     analysis_pool_min_articles: int = 100
     """Fewer articles to analyse than this are analysed in the ingesting process: each pool
-    process must import spaCy and load its model first (about 2 s)."""
+    process must import spaCy and load its model first (about 2 s). An ingest that has read
+    this many articles starts the processes at once (``scale.EarlyAnalysis``)."""
     analysis_niceness: int = 10
     """How far the analysis processes lower their priority (``os.nice``). They start while the
     events are clustered (``scale.EarlyAnalysis``) and should take only the core the clustering

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
@@ -154,7 +155,9 @@ def local_processes(
         yield PoolExecutor(pool, processes, settings)
 
 
-def _spawned_pool(processes: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()):
+def _spawned_pool(
+    processes: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()
+) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         processes, mp_context=multiprocessing.get_context("spawn"), initializer=initializer, initargs=initargs
     )
@@ -218,7 +221,7 @@ class EarlyAnalysis:
             made, self._waiting = analyse_articles(self._waiting, self.settings.facts), []
             return made
         # The last tasks are cut so that every process has one: none idles while one finishes.
-        self._hand_off(min(scale.analysis_partition, -(-len(self._waiting) // scale.analysis_processes)))
+        self._hand_off(min(scale.analysis_partition, math.ceil(len(self._waiting) / scale.analysis_processes)))
         made = [facts for future in self._futures for facts in future.result()]
         self._futures = []
         return made

