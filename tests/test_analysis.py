@@ -4,6 +4,7 @@ pool of processes alike."""
 
 from __future__ import annotations
 
+import multiprocessing
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -191,3 +192,28 @@ def test_spacy_multiplies_matrices_through_numpy() -> None:
     models = [c.model for _, c in nlp.pipeline if isinstance(getattr(c, "model", None), Model)]
     assert len(models) == 4  # tok2vec, tagger, parser, ner
     assert all(not layer.ops.use_blis for model in models for layer in model.walk())
+
+
+def test_a_large_input_starts_the_analysis_processes_before_its_first_document(
+    corpus: tuple[Path, Path], tmp_path: Path
+) -> None:
+    first, _ = corpus
+    size = first.stat().st_size
+    running_at_first_document = []
+    for k, min_bytes in enumerate((size + 1, size)):
+        settings = replace(Settings(), db=str(tmp_path / f"start{k}.db"))
+        # never started for the count of articles read: only the input's size can start them
+        scale = replace(settings.scale, analysis_pool_min_input_bytes=min_bytes, analysis_pool_min_articles=10_000)
+        settings = replace(settings, scale=scale)
+        seen: list[bool] = []
+        with Store(settings.db) as store:
+            report = ingest_paths(
+                [first],
+                store,
+                settings,
+                executor=LocalExecutor(2),
+                on_document=lambda doc, seen=seen: seen.append(len(multiprocessing.active_children()) == 2),
+            )
+        assert report.analysed == 80
+        running_at_first_document.append(seen[0])
+    assert running_at_first_document == [False, True]

@@ -76,7 +76,10 @@ def ingest_paths(
     """
     report = IngestReport()
     executor = executor or LocalExecutor()
+    paths = list(paths)
     with Fetcher(settings.fetch) as fetcher, _early_analysis(settings, executor, rebuild) as early:
+        if early is not None and _input_bytes(paths) >= settings.scale.analysis_pool_min_input_bytes:
+            early.start()  # spaCy loads on the core that reading the input leaves idle
         read = 0
 
         def on_articles(count: int) -> None:
@@ -95,6 +98,12 @@ def ingest_paths(
         if rebuild:
             report.events, report.stories, report.analysed = refresh_events(store, settings, executor, early)
     return report
+
+
+def _input_bytes(paths: Sequence[str | Path]) -> int:
+    """The size of the input files under ``paths`` (URLs and unreadable inputs count nothing)."""
+    files = find_inputs(p for p in paths if not is_url(str(p)))
+    return sum(f.stat().st_size for f in files if isinstance(f, Path))
 
 
 def _extract_on(

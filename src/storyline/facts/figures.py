@@ -374,6 +374,7 @@ class _Sentence:
     """What every figure of one parsed sentence shares: its words, dates, places and speaker."""
 
     doc: Any
+    text: str  # the sentence's text, read once: a spaCy ``Doc.text`` is joined anew from every token on each access
     article: Article
     tolerance: float
     context: frozenset[str]
@@ -383,7 +384,7 @@ class _Sentence:
     said_by: str
 
     @classmethod
-    def of(cls, doc, article: Article, tolerance: float) -> _Sentence:
+    def of(cls, doc, text: str, article: Article, tolerance: float) -> _Sentence:
         context = frozenset(
             t.lemma_.lower() for t in doc if t.is_alpha and not t.is_stop and not t.like_num and len(t) > 2
         )
@@ -399,11 +400,11 @@ class _Sentence:
         # a figure dated years back ("three years ago", "in 2012") is history, not this event's news
         publication_year = str(article.published.year) if article.published else ""
         background = any(_BACKGROUND_DATE.search(d) and publication_year not in d for d in dates)
-        return cls(doc, article, tolerance, context, dates, places, background, _said_by(doc))
+        return cls(doc, text, article, tolerance, context, dates, places, background, _said_by(doc))
 
     def claim(self, value: float, qualifier: str, counts: str, key: str, written: str, partial: bool = False) -> Claim:
         """The claim of one figure of this sentence: ``value`` of what ``counts`` says, as ``written``."""
-        sentence, article = self.doc.text, self.article
+        sentence, article = self.text, self.article
         vague = qualifier == "vague"
         low, high = _VAGUE.get(written.lower(), (value, value)) if vague else bounds(value, qualifier, self.tolerance)
         if key.endswith(("|killed", "|shot")):
@@ -435,15 +436,16 @@ class _Sentence:
 
 def sentence_claims(doc, article: Article, tolerance: float) -> list[Claim]:
     """Every figure of one parsed sentence."""
-    if _shouted(doc.text):
+    text = doc.text
+    if _shouted(text):
         return []
-    sentence = _Sentence.of(doc, article, tolerance)
+    sentence = _Sentence.of(doc, text, article, tolerance)
     claims = [c for start, end in number_spans(doc) if (c := _number_claim(sentence, start, end)) is not None]
     # Two figures of one quantity in one sentence are parts of an enumeration ("two at the
     # barbershop, two more at the car wash"), not totals.
     keys = Counter(c.figure.key for c in claims)
     claims = [replace(c, partial=True) if keys[c.figure.key] > 1 else c for c in claims]
-    claims += _ages(doc, sentence.claim)
+    claims += _ages(doc, text, sentence.claim)
     return claims
 
 
@@ -472,7 +474,7 @@ def _number_claim(sentence: _Sentence, start: int, end: int) -> Claim | None:
     predicate = _predicate_class(verb, noun) if verb is not None else ""
     if predicate in _SAY_PREDICATES:
         predicate, verb = "", None  # the verb of the source, not of what is counted
-    if _DEATH_TOLL.search(doc.text) and noun is None and number.dep_ == "pobj":
+    if _DEATH_TOLL.search(sentence.text) and noun is None and number.dep_ == "pobj":
         noun_word, noun_class, predicate, verb = "death toll", "people", "killed", None
     elif noun is not None:
         first = end + 1 if end < len(doc) and doc[end].lower_ == "of" else end  # "dozens of civilians"
@@ -500,15 +502,15 @@ def _qualifier(doc, start: int) -> str:
     return _QUALIFIER_MEANING[match.group(1).lower()] if match else "exactly"
 
 
-def _ages(doc, claim) -> list[Claim]:
+def _ages(doc, text: str, claim) -> list[Claim]:
     """Ages of named people: "Bernard Gillis, 20," and "20-year-old John Smith"."""
     found = []
     for ent in doc.ents:
         if ent.label_ != "PERSON":
             continue
-        after = doc.text[ent.end_char : ent.end_char + 12]
+        after = text[ent.end_char : ent.end_char + 12]
         match = _AGE_AFTER_NAME.match(after)
-        before = doc.text[max(0, ent.start_char - 16) : ent.start_char]
+        before = text[max(0, ent.start_char - 16) : ent.start_char]
         prior = _YEARS_OLD.search(before)
         age = (
             match.group(1)

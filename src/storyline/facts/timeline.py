@@ -177,12 +177,13 @@ def mentioned_entries(article: Article, docs, max_chars: int, recent_months: int
     entries = []
     for doc in docs:
         seen = set()
-        lowered = doc.text[:1].lower() + doc.text[1:]
+        sentence = doc.text  # once: a parsed ``Doc`` joins its text anew from its tokens on each access
+        lowered = sentence[:1].lower() + sentence[1:]
         ahead = bool(_WHAT_IS_TO_COME.search(lowered))
         tense = "ahead" if ahead else "unsure" if _WHAT_MAY_COME.search(lowered) else "past"
-        caption = bool(_CAPTION.match(doc.text))
-        told = bool(_WHAT_HAPPENED.search(doc.text))
-        for expression, reported in _date_expressions(doc):
+        caption = bool(_CAPTION.match(sentence))
+        told = bool(_WHAT_HAPPENED.search(sentence))
+        for expression, reported in _date_expressions(doc, sentence):
             if caption and not _BARE_YEAR.search(expression):
                 continue
             said = "past" if reported else tense
@@ -192,7 +193,7 @@ def mentioned_entries(article: Article, docs, max_chars: int, recent_months: int
             if not _placed_surely(expression, resolved[0], article.published, said, told, recent_months):
                 continue
             seen.add(resolved)
-            text = doc.text if len(doc.text) <= max_chars else doc.text[: max_chars - 1].rstrip() + "…"
+            text = sentence if len(sentence) <= max_chars else sentence[: max_chars - 1].rstrip() + "…"
             entries.append(TimelineEntry(date=resolved[0], text=text, article_id=article.id, resolution=resolved[1]))
     return entries
 
@@ -216,12 +217,12 @@ def _placed_surely(
     return told
 
 
-def _date_expressions(doc) -> list[tuple[str, bool]]:
+def _date_expressions(doc, text: str) -> list[tuple[str, bool]]:
     """The texts of the sentence's DATE entities that name a date, each with whether it dates a
     report ("said Wednesday"); a weekday joined to the date that follows it when spaCy cut them
     apart ("Wednesday" ", " "July 22"), and a month given the year written after it ("during
     March and May 2015", "in July and December in 1993")."""
-    entities = [e for e in doc.ents if e.label_ == "DATE" and _names_a_date(e, doc.text)]
+    entities = [e for e in doc.ents if e.label_ == "DATE" and _names_a_date(e, text)]
     expressions, skip = [], False
     for ent, following in zip(entities, [*entities[1:], None], strict=False):
         if skip:
