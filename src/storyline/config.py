@@ -575,7 +575,7 @@ class ScaleSettings:
     """Input files adding up to this many bytes start the processes before anything is read, so
     that spaCy loads while the input is read on one core: about 200 articles of JSONL or plain
     text, a few hundred in a compressed WARC, a dozen or more saved web pages. On the first 400
-    GVA articles (952 kB of JSONL) the processes then load about 0.7 s sooner."""
+    GVA articles (952 kB of JSONL) the processes then start 2.2 s into the run, not 2.7-3.0 s."""
     analysis_niceness: int = 10
     """How far the analysis processes lower their priority (``os.nice``). They start while the
     events are clustered (``scale.EarlyAnalysis``) and should take only the core the clustering

