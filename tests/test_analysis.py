@@ -197,13 +197,13 @@ def test_spacy_multiplies_matrices_through_numpy() -> None:
 def test_a_large_input_starts_the_analysis_processes_before_its_first_document(
     corpus: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    first, _ = corpus
+    first, _ = corpus  # 80 articles: fewer than the 100 that start the processes once read
     size = first.stat().st_size
     running_at_first_document = []
-    for k, min_bytes in enumerate((size + 1, size)):
+    # the file judged to hold 1 article, then 100 (analysis_pool_min_articles)
+    for k, bytes_per_article in enumerate((size, size // 100)):
         settings = replace(Settings(), db=str(tmp_path / f"start{k}.db"))
-        # never started for the count of articles read: only the input's size can start them
-        scale = replace(settings.scale, analysis_pool_min_input_bytes=min_bytes, analysis_pool_min_articles=10_000)
+        scale = replace(settings.scale, bytes_per_article=bytes_per_article, analysis_pool_min_articles=100)
         settings = replace(settings, scale=scale)
         seen: list[bool] = []
         with Store(settings.db) as store:

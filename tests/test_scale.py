@@ -23,7 +23,7 @@ from conftest import EVAL, EXAMPLES, run_cli
 from storyline.config import ClusterSettings, DedupSettings, EmbedSettings, ScaleSettings
 from storyline.dedup import mark_copies
 from storyline.model import Article
-from storyline.scale import article_features, copy_groups, input_partitions
+from storyline.scale import article_features, copy_groups, holds_articles, input_partitions
 from storyline.store import Store
 
 GVA = EVAL / "gva-incidents-dev" / "gva_incidents_2013_2015.jsonl.gz"
@@ -219,3 +219,17 @@ def test_partitions_follow_the_single_process_reading_order(tmp_path: Path) -> N
     ]
     grouped = list(input_partitions([tmp_path], ScaleSettings(partition_files=64)))
     assert [[p.name for p in part] for part in grouped] == [["a.html", "b.html"], ["c.warc.gz"], ["d.txt"], ["e.jsonl"]]
+
+
+def test_an_input_is_judged_to_hold_articles_by_its_files_and_its_many_document_bytes(tmp_path: Path) -> None:
+    settings = ScaleSettings(bytes_per_article=1_000)
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for k in range(3):
+        (pages / f"{k}.html").write_text("<p>" + "word " * 2_000 + "</p>")  # 10 kB: still one page each
+    (tmp_path / "feed.jsonl").write_text("x" * 5_000)
+    assert holds_articles([pages], 3, settings) and not holds_articles([pages], 4, settings)
+    assert holds_articles([tmp_path / "feed.jsonl"], 5, settings)
+    assert not holds_articles([tmp_path / "feed.jsonl"], 6, settings)
+    mixed = [pages, tmp_path / "feed.jsonl", "https://example.com/a", tmp_path / "gone"]  # a URL, a missing file: 0
+    assert holds_articles(mixed, 8, settings) and not holds_articles(mixed, 9, settings)

@@ -569,13 +569,15 @@ class ScaleSettings:
     (one per core here); 1 analyses them in the ingesting process."""
     analysis_pool_min_articles: int = 100
     """Fewer articles to analyse than this are analysed in the ingesting process: each pool
-    process must import spaCy and load its model first (about 2 s). An ingest that has read
-    this many articles starts the processes at once (``scale.EarlyAnalysis``)."""
-    analysis_pool_min_input_bytes: int = 500_000
-    """Input files adding up to this many bytes start the processes before anything is read, so
-    that spaCy loads while the input is read on one core: about 200 articles of JSONL or plain
-    text, a few hundred in a compressed WARC, a dozen or more saved web pages. On the first 400
-    GVA articles (952 kB of JSONL) the processes then start 2.2 s into the run, not 2.7-3.0 s."""
+    process must import spaCy and load its model first (about 2 s). An ingest whose input holds
+    this many articles (``bytes_per_article``), or that has read this many, starts the processes
+    at once (``scale.EarlyAnalysis``)."""
+    bytes_per_article: int = 2_500
+    """About how many bytes of a JSONL, WARC (gzipped) or feed file make one article, to judge
+    before reading whether an input holds ``analysis_pool_min_articles`` (``scale.holds_articles``):
+    the first 400 GVA articles are 952 kB of JSONL, 10,000 pages of bench/pipeline_scale.py 28 MB
+    of WARC. An input that does starts the processes before anything is read, so that spaCy
+    loads on the core that reading leaves idle."""
     analysis_niceness: int = 10
     """How far the analysis processes lower their priority (``os.nice``). They start while the
     events are clustered (``scale.EarlyAnalysis``) and should take only the core the clustering

@@ -44,6 +44,7 @@ from .scale import (
     chunks,
     copy_groups,
     extract_partition,
+    holds_articles,
     input_partitions,
     local_processes,
     worker_embed_settings,
@@ -78,7 +79,7 @@ def ingest_paths(
     executor = executor or LocalExecutor()
     paths = list(paths)
     with Fetcher(settings.fetch) as fetcher, _early_analysis(settings, executor, rebuild) as early:
-        if early is not None and _input_bytes(paths) >= settings.scale.analysis_pool_min_input_bytes:
+        if early is not None and holds_articles(paths, settings.scale.analysis_pool_min_articles, settings.scale):
             early.start()  # spaCy loads on the core that reading the input leaves idle
         read = 0
 
@@ -98,19 +99,6 @@ def ingest_paths(
         if rebuild:
             report.events, report.stories, report.analysed = refresh_events(store, settings, executor, early)
     return report
-
-
-def _input_bytes(paths: Sequence[str | Path]) -> int:
-    """The size of the input files under ``paths`` (URLs and unreadable inputs count nothing)."""
-    files = find_inputs(p for p in paths if not is_url(str(p)))
-    return sum(_size(f) for f in files if isinstance(f, Path))
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0  # gone since it was found: reading it reports why
 
 
 def _extract_on(

@@ -326,6 +326,27 @@ def input_partitions(paths: Iterable[str | Path], settings: ScaleSettings) -> It
         yield group
 
 
+def holds_articles(paths: Iterable[str | Path], count: int, settings: ScaleSettings) -> bool:
+    """Whether the input files under ``paths`` hold about ``count`` articles or more, judged
+    before reading them: one per page or text file, one per ``settings.bytes_per_article`` bytes
+    of a many-document file (JSONL, WARC, feed). URLs and unreadable inputs count nothing."""
+    expected = 0
+    for found in find_inputs(paths):
+        if isinstance(found, Path):
+            many = kind_of(found) in _MANY_DOCUMENT_KINDS
+            expected += _size(found) // settings.bytes_per_article if many else 1
+            if expected >= count:
+                return True
+    return False
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # gone since it was found: reading it reports why
+
+
 def extract_partition(
     partition: Sequence[Path | InputError], settings: ExtractSettings
 ) -> list[tuple[RawDocument, Extraction] | tuple[InputError, None]]:
