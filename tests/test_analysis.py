@@ -21,6 +21,7 @@ from storyline.pipeline import article_facts, cluster_events, ingest_paths
 from storyline.scale import EarlyAnalysis, LocalExecutor
 from storyline.store import Store
 
+DATA = Path(__file__).parent / "data"
 TOWNS = [
     "Ashford", "Belmont", "Carver", "Dunmore", "Elkton", "Fairview", "Glenwood", "Hartley", "Ivanhoe", "Jasper",
     "Kingsley", "Linwood", "Marlow", "Norwood", "Oakdale", "Pembroke", "Quincy", "Redford", "Stanton", "Tilden",
@@ -194,13 +195,17 @@ def test_spacy_multiplies_matrices_through_numpy() -> None:
     assert all(not layer.ops.use_blis for model in models for layer in model.walk())
 
 
-def test_a_large_input_starts_the_analysis_processes_before_its_first_document(
+def test_a_large_input_starts_the_analysis_processes_at_its_first_article(
     corpus: tuple[Path, Path], tmp_path: Path
 ) -> None:
     first, _ = corpus  # 80 articles: fewer than the 100 that start the processes once read
+    lines = first.read_text().splitlines(keepends=True)
+    parts = [tmp_path / "part0.jsonl", tmp_path / "part1.jsonl"]  # two documents: 4 articles, then 76
+    parts[0].write_text("".join(lines[:4]))
+    parts[1].write_text("".join(lines[4:]))
     size = first.stat().st_size
-    running_at_first_document = []
-    # the file judged to hold 1 article, then 100 (analysis_pool_min_articles)
+    running_at_second_document = []
+    # the files judged to hold 1 article, then 100 (analysis_pool_min_articles)
     for k, bytes_per_article in enumerate((size, size // 100)):
         settings = replace(Settings(), db=str(tmp_path / f"start{k}.db"))
         scale = replace(settings.scale, bytes_per_article=bytes_per_article, analysis_pool_min_articles=100)
@@ -208,12 +213,34 @@ def test_a_large_input_starts_the_analysis_processes_before_its_first_document(
         seen: list[bool] = []
         with Store(settings.db) as store:
             report = ingest_paths(
-                [first],
+                parts,
                 store,
                 settings,
                 executor=LocalExecutor(2),
                 on_document=lambda doc, seen=seen: seen.append(len(multiprocessing.active_children()) == 2),
             )
         assert report.analysed == 80
-        running_at_first_document.append(seen[0])
-    assert running_at_first_document == [False, True]
+        running_at_second_document.append(seen[1])
+    assert running_at_second_document == [False, True]
+
+
+def test_pages_are_extracted_on_two_processes_while_the_analysis_processes_start(tmp_path: Path) -> None:
+    # The analysis pool runs a thread, and extraction forks its workers only where none runs:
+    # started before the reading, the analysis processes would leave extraction on one core.
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    page = (DATA / "page.html").read_text()
+    for n in range(48):
+        (folder / f"page{n:02d}.html").write_text(page.replace("Wildfire", f"Wildfire {n}"))
+    settings = replace(Settings(), db=str(tmp_path / "pages.db"))
+    settings = replace(settings, scale=replace(settings.scale, analysis_pool_min_articles=20))
+    children: list[int] = []
+    with Store(settings.db) as store:
+        ingest_paths(
+            [folder],
+            store,
+            settings,
+            executor=LocalExecutor(2),
+            on_document=lambda doc: children.append(len(multiprocessing.active_children())),
+        )
+    assert len(children) == 48 and children[-1] == 4  # two extracting, two analysing

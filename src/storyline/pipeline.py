@@ -79,16 +79,19 @@ def ingest_paths(
     executor = executor or LocalExecutor()
     paths = list(paths)
     with Fetcher(settings.fetch) as fetcher, _early_analysis(settings, executor, rebuild) as early:
-        if early is not None and holds_articles(paths, settings.scale.analysis_pool_min_articles, settings.scale):
-            early.start()  # spaCy loads on the core that reading the input leaves idle
+        enough = settings.scale.analysis_pool_min_articles
+        promised = early is not None and holds_articles(paths, enough, settings.scale)
         read = 0
 
         def on_articles(count: int) -> None:
-            # As many articles as make the analysis processes worth starting: start them now,
-            # while the input is read on one core (a re-run of stored input wastes their start).
+            # As many articles as make the analysis processes worth starting, promised by the
+            # input's files or read: start them now, so that spaCy loads while the input is read
+            # (a re-run of stored input wastes their start). Not before the first article: the
+            # analysis pool runs a thread, and extraction forks its workers only in a process
+            # without one (``extract.extract_many``); by the first article they run.
             nonlocal read
             read += count
-            if early is not None and read >= settings.scale.analysis_pool_min_articles:
+            if early is not None and (promised or read >= enough):
                 early.start()
 
         if isinstance(executor, LocalExecutor):
