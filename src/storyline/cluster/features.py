@@ -219,7 +219,11 @@ class NameStatistics:
             self.source_articles[view.source] += 1
 
     def idf(self, name: str) -> float:
-        return math.log((1 + self.prior + self.articles) / (1 + self.frequency[name]))
+        return self.idf_of_count(self.frequency[name])
+
+    def idf_of_count(self, count: int) -> float:
+        """The IDF of a name that ``count`` articles mention."""
+        return math.log((1 + self.prior + self.articles) / (1 + count))
 
     def is_rare(self, name: str, share: float) -> bool:
         """Mentioned by another article, and by at most ``share`` of the stream: distinctive."""
