@@ -576,8 +576,8 @@ class ScaleSettings:
     """About how many bytes of a JSONL, WARC (gzipped) or feed file make one article, to judge
     before reading whether an input holds ``analysis_pool_min_articles`` (``scale.holds_articles``):
     the first 400 GVA articles are 952 kB of JSONL, 10,000 pages of bench/pipeline_scale.py 28 MB
-    of WARC. An input that does starts the processes before anything is read, so that spaCy
-    loads on the core that reading leaves idle."""
+    of WARC. An input that does starts the processes at its first article, so that spaCy loads
+    while the rest is read."""
     analysis_niceness: int = 10
     """How far the analysis processes lower their priority (``os.nice``). They start while the
     events are clustered (``scale.EarlyAnalysis``) and should take only the core the clustering

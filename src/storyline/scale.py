@@ -175,7 +175,7 @@ class EarlyAnalysis:
     clustering holds one core for minutes at 10,000 articles; spaCy reads on the other, and the
     processes' low priority keeps them from slowing the clustering. They start with the first
     hand-off, so a small ingest never pays for them, or sooner (``start``) when the caller knows
-    analyses are coming: spaCy then loads while the input is still read, on one core. The
+    analyses are coming: spaCy then loads while the input is still read. The
     clusterer's articles are announced first (``expect``). ``analyse`` adds what the clustering
     left (articles of events merged later) and gathers every analysis.
     """

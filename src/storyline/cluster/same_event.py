@@ -102,10 +102,10 @@ class _ByKey(dict):
 
 class _Comparison:
     """What comparing one new article with its candidates reads of the name statistics, which
-    stand still meanwhile. Written for speed: 10,000 articles make about a million pairs, whose
-    names' IDFs were a hundred million Python calls and a third of the clustering's time. A
-    name's IDF depends only on how many articles mention it, so IDFs are kept per count (a few
-    hundred distinct counts) and names are looked up from C (``map`` over dictionary lookups)."""
+    stand still meanwhile. Written for speed: 10,000 articles make about 1.2 million pairs, whose
+    names' IDFs were 107 million Python calls. A name's IDF depends only on how many articles
+    mention it, so IDFs are kept per count (far fewer counts than names) and names are looked
+    up from C (``map`` over dictionary lookups); the sums are the same, added in the same order."""
 
     def __init__(self, new: ArticleView, names: NameStatistics, settings: ClusterSettings) -> None:
         self.names, self.settings, self.source = names, settings, new.source
