@@ -17,7 +17,9 @@ article of a multi-article event). The modes: ``single`` and ``workers2`` are th
 (``--no-facts --lexical-summaries``; the second on Dask, ``--workers 2``), ``default`` and
 ``default-workers2`` the same with everything on, as the README shows. Peak memory is the largest sum of resident
 memory over the command and all its processes (extraction pool, Dask scheduler and workers),
-sampled every 0.2 s.
+sampled every 0.2 s; the same sampler splits the CPU time by process (the ingest, the processes
+it forked to extract, those it spawned to analyse or for Dask), and each run counts the
+articles spaCy analysed (rows of ``article_facts``).
 
 The floor is the work no pipeline can skip, on the same pages in the same run: trafilatura's
 ``bare_extraction`` (fast mode, as storyline uses it) on every page over 2 processes, then
@@ -45,6 +47,7 @@ import multiprocessing
 import os
 import pstats
 import resource
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -165,12 +168,33 @@ def run_floor(folder: Path) -> dict:
 # -- end to end ------------------------------------------------------------------------------------
 
 
-def _tree_rss(process: psutil.Process) -> int:
+def _tree_rss(process: psutil.Process, cpu: dict[int, tuple[str, float]]) -> int:
+    """The resident memory of ``process`` and its descendants; each one's CPU time so far goes
+    into ``cpu`` (pid -> its role, seconds): the ingest itself, the processes it forked
+    (extraction, which run its own command line) and those it spawned (spaCy's analysis, Dask)."""
     total = 0
     for p in [process, *process.children(recursive=True)]:
         with contextlib.suppress(psutil.Error):  # a process that just ended
             total += p.memory_info().rss
+            times = p.cpu_times()
+            # the role as first seen: an exiting process's command line reads empty
+            role = cpu[p.pid][0] if p.pid in cpu else _role(process, p)
+            cpu[p.pid] = (role, times.user + times.system)
     return total
+
+
+def _cpu_shares(run: dict) -> str:
+    """A run's CPU seconds by process role, as printed: "ingest 522 s, spawned 347 s"."""
+    return ", ".join(f"{role} {seconds:.0f} s" for role, seconds in sorted(run["cpu_seconds_by_process"].items()))
+
+
+def _role(root: psutil.Process, process: psutil.Process) -> str:
+    if process.pid == root.pid:
+        return "ingest"
+    command = process.cmdline()
+    if any("spawn_main" in part for part in command):
+        return "spawned"
+    return "forked" if command == root.cmdline() else "other"
 
 
 def run_ingest(folder: Path, options: list[str], scratch: Path, keep: bool = False) -> dict:
@@ -183,11 +207,12 @@ def run_ingest(folder: Path, options: list[str], scratch: Path, keep: bool = Fal
     with (scratch / "ingest.err").open("w") as errors:
         child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
         watched, peak, done = psutil.Process(child.pid), 0, threading.Event()
+        by_process: dict[int, tuple[str, float]] = {}
 
         def sample() -> None:
             nonlocal peak
             while not done.wait(0.2):
-                peak = max(peak, _tree_rss(watched))
+                peak = max(peak, _tree_rss(watched, by_process))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -197,6 +222,11 @@ def run_ingest(folder: Path, options: list[str], scratch: Path, keep: bool = Fal
     seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
     if child.returncode not in (0, 1):
         raise SystemExit(f"pipeline_scale: {' '.join(command)} failed; see {scratch / 'ingest.err'}")
+    cpu_by_role: dict[str, float] = {}
+    for role, seconds_used in by_process.values():
+        cpu_by_role[role] = cpu_by_role.get(role, 0.0) + seconds_used
+    with contextlib.closing(sqlite3.connect(db)) as store:
+        analysed = store.execute("SELECT count(*) FROM article_facts").fetchone()[0]
     for suffix in ("", "-wal", "-shm"):
         if not keep:
             Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -205,6 +235,9 @@ def run_ingest(folder: Path, options: list[str], scratch: Path, keep: bool = Fal
         "seconds": seconds,
         "cpu_seconds": cpu,
         "peak_rss_mb": peak / 2**20,
+        # sampled every 0.2 s: each process's last fraction of a second is missing
+        "cpu_seconds_by_process": cpu_by_role,
+        "analysed": analysed,  # articles spaCy analysed (rows of article_facts)
         "new": int(tally.split()[0]),
         "events": int(tally.split("; ")[1].split()[0]),
         "load_average": load,
@@ -449,7 +482,8 @@ def main() -> None:
             results["runs"] = [r for r in results["runs"] if (r["size"], r["mode"]) != (size, mode)] + [row]
             JSON_PATH.write_text(json.dumps(results, indent=2))
             print(
-                f"  {mode}: {row['articles_per_second']:.1f} articles/s, peak {row['peak_rss_mb']:.0f} MB, load {row['load_average']:.1f}"
+                f"  {mode}: {row['articles_per_second']:.1f} articles/s, peak {row['peak_rss_mb']:.0f} MB,"
+                f" load {row['load_average']:.1f}; {row['analysed']} analysed; CPU {_cpu_shares(row)}"
             )
     print_runs(results)
     plot(results)
