@@ -54,6 +54,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import psutil
@@ -168,8 +169,8 @@ def run_floor(folder: Path) -> dict:
 # -- end to end ------------------------------------------------------------------------------------
 
 
-def _tree_rss(process: psutil.Process, cpu: dict[int, tuple[str, float]]) -> int:
-    """The resident memory of ``process`` and its descendants; each one's CPU time so far goes
+def _sample_tree(process: psutil.Process, cpu: dict[int, tuple[str, float]]) -> int:
+    """One sample of a process tree: the resident memory of ``process`` and its descendants; each one's CPU time so far goes
     into ``cpu`` (pid -> its role, seconds): the ingest itself, the processes it forked
     (extraction, which run its own command line) and those it spawned (spaCy's analysis, Dask)."""
     total = 0
@@ -212,7 +213,7 @@ def run_ingest(folder: Path, options: list[str], scratch: Path, keep: bool = Fal
         def sample() -> None:
             nonlocal peak
             while not done.wait(0.2):
-                peak = max(peak, _tree_rss(watched, by_process))
+                peak = max(peak, _sample_tree(watched, by_process))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -222,9 +223,9 @@ def run_ingest(folder: Path, options: list[str], scratch: Path, keep: bool = Fal
     seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
     if child.returncode not in (0, 1):
         raise SystemExit(f"pipeline_scale: {' '.join(command)} failed; see {scratch / 'ingest.err'}")
-    cpu_by_role: dict[str, float] = {}
+    cpu_by_role: Counter[str] = Counter()
     for role, seconds_used in by_process.values():
-        cpu_by_role[role] = cpu_by_role.get(role, 0.0) + seconds_used
+        cpu_by_role[role] += seconds_used
     with contextlib.closing(sqlite3.connect(db)) as store:
         analysed = store.execute("SELECT count(*) FROM article_facts").fetchone()[0]
     for suffix in ("", "-wal", "-shm"):
@@ -236,7 +237,7 @@ def run_ingest(folder: Path, options: list[str], scratch: Path, keep: bool = Fal
         "cpu_seconds": cpu,
         "peak_rss_mb": peak / 2**20,
         # sampled every 0.2 s: each process's last fraction of a second is missing
-        "cpu_seconds_by_process": cpu_by_role,
+        "cpu_seconds_by_process": dict(cpu_by_role),
         "analysed": analysed,  # articles spaCy analysed (rows of article_facts)
         "new": int(tally.split()[0]),
         "events": int(tally.split("; ")[1].split()[0]),
