@@ -23,8 +23,8 @@ articles spaCy analysed (rows of ``article_facts``).
 
 The floor is the work no pipeline can skip, on the same pages in the same run: trafilatura's
 ``bare_extraction`` (fast mode, as storyline uses it) on every page over 2 processes, then
-MiniLM (the clustering encoder: title and lead, 64 word pieces, 2 threads) on every text it
-returned. The pipeline's cost is given as a ratio to it.
+MiniLM (the clustering encoder as it runs: title and lead, 64 word pieces, one text per call, 2
+calls at once) on every text it returned. The pipeline's cost is given as a ratio to it.
 
 ``--gva N`` times the two modes users choose between on the first N non-empty GVA incident
 articles as one JSONL file (issue #21's measure: the default within 1.5x of the bulk load). The
@@ -127,7 +127,7 @@ def _trafilatura(page: tuple[str, bytes]) -> tuple[str, str]:
 
 
 def floor(folder: Path) -> dict:
-    """Seconds of trafilatura (2 processes) and MiniLM (2 threads) on the pages of ``folder``."""
+    """Seconds of trafilatura (2 processes) and MiniLM (2 calls at once) on the pages of ``folder``."""
     from storyline.cluster import clustering_embedder, dense_text
     from storyline.config import ClusterSettings
     from storyline.model import Article

@@ -118,6 +118,12 @@ class DedupSettings:
     """Shorter texts (headlines, one-line items) are never called copies."""
 
 
+def default_cache_dir() -> str:
+    """Where storyline keeps what it derives from installed packages: ``$XDG_CACHE_HOME/storyline``,
+    else ``~/.cache/storyline``."""
+    return os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "storyline")
+
+
 @dataclass(frozen=True)
 class EmbedSettings:
     """The offline MiniLM sentence encoder (see embed.py)."""
@@ -126,11 +132,15 @@ class EmbedSettings:
     """False forces the no-model TF-IDF paths everywhere (``STORYLINE_EMBEDDINGS=off``)."""
     max_tokens: int = 256
     """Longer texts are truncated: all-MiniLM-L6-v2 was trained on at most 256 word pieces."""
-    batch_size: int = 32
-    """Texts per ONNX call: 32 measured fastest here (124 sentences/s of 19 words on 2 cores,
-    against 111 at 16 and 108 at 64)."""
     threads: int = 0
-    """onnxruntime threads; 0 means one per CPU core."""
+    """Texts encoded at once, each by one onnxruntime thread; 0 means one per CPU core. Each text
+    is a call of its own (embed.py says why), too little work to split between threads: on 800
+    GVA leads of 64 word pieces, one call on 2 threads spent 17.1 s of CPU for 8.6 s of wall
+    time, one thread 8.1 s for 8.0 s, and two single-thread calls at once 7.1 s for 5.1-5.6 s
+    (another program busy on one of the 2 cores)."""
+    cache_dir: str = field(default_factory=default_cache_dir)
+    """Where the int8 model built from the installed weights is kept (about 23 MB, built once in
+    about 3 s)."""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from .clean import BoilerplateModel
 from .cluster import EventClusterer, StoryLinker, clustering_embedder
 from .config import Settings
 from .dedup import ExactDuplicates
+from .embed import MODEL as EMBEDDING_MODEL
 from .embed import load_embedder
 from .errors import InputError, UnsupportedInput
 from .extract import Extraction, extract_many, feed_links
@@ -324,7 +325,7 @@ def cluster_events(
     """
     executor = executor or LocalExecutor()
     embedder = clustering_embedder(settings.cluster, settings.embed)
-    model = f"minilm-l6-int8/{settings.cluster.embed_tokens}"
+    model = f"{EMBEDDING_MODEL}/{settings.cluster.embed_tokens}"
     stored = store.article_vectors(model) if store is not None and embedder is not None else {}
     features = partial(
         article_features,
