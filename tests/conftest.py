@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -81,4 +82,20 @@ def postgres_database() -> Iterator[str]:
         try:
             yield f"{base}/{name}"
         finally:
+            _drop_database(admin, name)
+
+
+def _drop_database(admin, name: str, attempts: int = 20) -> None:
+    """Drop the test database, its connections with it. FORCE may not end a backend of another
+    role, such as an autovacuum worker that has just started on the new database (seen once in
+    CI: InsufficientPrivilege at teardown); such a worker is short-lived, so try again."""
+    import psycopg
+
+    for attempt in range(attempts):
+        try:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except psycopg.errors.InsufficientPrivilege:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
