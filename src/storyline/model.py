@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,38 @@ class Failure:
 
     def __str__(self) -> str:
         return f"{self.item}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class FigureChange:
+    """A quantity whose stated value changed with an update: the toll rose from 62 to about 90.
+    Both figures keep their article, so each value is cited."""
+
+    quantity: str  # what is counted, e.g. "people died"
+    before: Figure
+    after: Figure
+
+    @property
+    def text(self) -> str:
+        verb = "rose" if self.after.value > self.before.value else "fell"
+        return f"{self.quantity}: {verb} from {self.before.text} to {self.after.text}"
+
+
+@dataclass(frozen=True)
+class Update:
+    """What one ingest added to an event or a story: when, which articles arrived, and what they
+    report that the earlier ones did not (``summary``, every sentence cited; ``changes``, the
+    figures whose value moved). ``opened`` when the ingest opened the event or story."""
+
+    kind: Literal["event", "story"]
+    target_id: str
+    at: datetime  # when the ingest stored it (UTC)
+    articles: tuple[str, ...]  # ids of the articles that arrived, in time order
+    headline: str  # the event's headline (the story's name) as the update left it
+    summary: tuple[Sentence, ...] = ()
+    changes: tuple[FigureChange, ...] = ()
+    opened: bool = False
+    seq: int = 0  # the store's order of updates (0 until stored): newer updates have larger ones
 
 
 @dataclass

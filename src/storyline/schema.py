@@ -298,6 +298,35 @@ MIGRATIONS: list[list[Step]] = [
     # 12: SQLite's search indexes get their vocabularies, where a search finds the words a long
     # prefix begins (search.spelled_prefix)
     [{"sqlite": fts5_vocabulary(index)} for index, *_ in SEARCH_INDEXES],
+    # 13: the grouping continues from the store (grouping.py): the event clusterer's and story
+    # linker's state, in parts written only when they change; each article's MinHash band keys,
+    # where a later article finds what it copies; and every event's and story's updates.
+    [
+        """CREATE TABLE grouping_state (
+            name TEXT PRIMARY KEY,          -- 'head', 'views/<block>', ...
+            value BLOB NOT NULL)""",
+        """CREATE TABLE article_signatures (
+            article_id TEXT PRIMARY KEY REFERENCES articles(id),
+            arrival INTEGER NOT NULL,       -- the order the grouping read it in
+            signature BLOB NOT NULL,        -- MinHash values, little-endian uint32
+            original_id TEXT NOT NULL)      -- the article it copies, '' for none""",
+        """CREATE TABLE signature_bands (
+            band_key TEXT NOT NULL,         -- band number and the hash of its values
+            article_id TEXT NOT NULL REFERENCES articles(id))""",
+        "CREATE INDEX signature_bands_key ON signature_bands (band_key)",
+        """CREATE TABLE updates (
+            seq INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,             -- 'event' or 'story'
+            target_id TEXT NOT NULL,
+            at TEXT NOT NULL,               -- ISO 8601, UTC
+            headline TEXT NOT NULL,
+            opened INTEGER NOT NULL,
+            articles TEXT NOT NULL,         -- JSON list of article ids
+            summary TEXT NOT NULL,          -- JSON list of cited sentences
+            changes TEXT NOT NULL)          -- JSON list of figure changes""",
+        "CREATE INDEX updates_target ON updates (kind, target_id, seq)",
+        "CREATE INDEX updates_at ON updates (at, seq)",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -23,15 +23,15 @@ from sqlalchemy import bindparam, create_engine, event, inspect, make_url, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from .config import SearchSettings
-from .dedup import content_hash
-from .errors import StoreError
-from .facts import ArticleFacts
-from .facts.records import article_facts_from_json, article_facts_to_json
-from .listing import ListPage, ListQuery, find_ids, find_page
-from .listing import to_iso as _iso
-from .model import Article, Event, RawDocument, Story
-from .rows import (
+from ..config import SearchSettings
+from ..dedup import content_hash
+from ..errors import StoreError
+from ..facts import ArticleFacts
+from ..facts.records import article_facts_from_json, article_facts_to_json
+from ..listing import ListPage, ListQuery, find_ids, find_page
+from ..listing import to_iso as _iso
+from ..model import Article, Event, RawDocument, Story
+from ..rows import (
     ARTICLE_COLUMNS,
     EVENT_ORDERS,
     EVENTS,
@@ -50,7 +50,8 @@ from .rows import (
     story_digest,
     story_names,
 )
-from .schema import MIGRATIONS, SCHEMA_VERSION, for_dialect
+from ..schema import MIGRATIONS, SCHEMA_VERSION, for_dialect
+from .updates import UpdateStore
 
 ListKind = Literal["events", "stories"]
 _LISTINGS = {"events": EVENTS, "stories": STORIES}
@@ -97,8 +98,9 @@ def _storable(article: Article) -> Article:
     return replace(article, **unstorable) if unstorable else article
 
 
-class Store:
-    """Articles, raw documents and events in one database."""
+class Store(UpdateStore):
+    """Articles, raw documents, the grouping state, events, stories and their updates in one
+    database; each kind of thing read and written by its own part (a mixin in this package)."""
 
     def __init__(self, db: str, search: SearchSettings = SearchSettings()) -> None:
         self.db = db
