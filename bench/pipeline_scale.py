@@ -306,6 +306,7 @@ def stage_shares(folder: Path, scratch: Path, facts: bool) -> dict:
     lxml), so the shares are indicative."""
     from dataclasses import replace
 
+    import storyline.describe
     import storyline.pipeline
     from storyline.config import Settings
     from storyline.store import Store
@@ -316,12 +317,12 @@ def stage_shares(folder: Path, scratch: Path, facts: bool) -> dict:
     )
     # The analysis runs in a thread of its own (beside the summaries): profiled apart, then added.
     analysing = cProfile.Profile()
-    article_facts = storyline.pipeline.article_facts
+    article_facts = storyline.describe.article_facts
 
     def profiled(*args, **kwargs):
         return analysing.runcall(article_facts, *args, **kwargs)
 
-    storyline.pipeline.article_facts = profiled
+    storyline.describe.article_facts = profiled
     profile = cProfile.Profile()
     started = time.perf_counter()
     with Store(settings.db) as store:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pipeline_scale import DEFAULT_EVAL, RESULTS
 from storyline.config import Settings
 from storyline.evaluate.clustering import load_dataset, score_clustering, time_split, variant
-from storyline.pipeline import cluster_events, link_stories
+from storyline.grouping import cluster_events, link_stories
 
 EARLIER = ("DUC 2006 as given", "DUC 2006 shuffled bare", "GVA 2013-14")
 LATER = ("DUC 2007 as given", "DUC 2007 shuffled bare", "GVA 2015-17")

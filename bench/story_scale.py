@@ -33,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pipeline_scale import BULK, DEFAULT_EVAL, RESULTS, corpus, run_ingest
 from storyline.config import Settings
 from storyline.embed import MODEL as EMBEDDING_MODEL
-from storyline.pipeline import build_stories, link_stories
+from storyline.describe import build_stories
+from storyline.grouping import link_stories
 from storyline.store import Store
 
 
@@ -42,7 +43,7 @@ def replay(db: str) -> dict:
     settings = Settings.from_env(db)
     with Store(db) as store:
         articles = store.articles()
-        stored = store.article_vectors(f"{EMBEDDING_MODEL}/{settings.cluster.embed_tokens}")
+        stored = store.article_vectors(f"{EMBEDDING_MODEL}/{settings.cluster.embed_tokens}", [a.id for a in articles])
         vectors = np.stack([stored[a.id] for a in articles]) if len(stored) == len(articles) else None
         events = store.events()
         event_of = {article.id: event.id for event in events for article in event.articles}

@@ -17,7 +17,9 @@ from storyline.extract import extract
 from storyline.facts import analyse_articles, analysis_fingerprint, event_facts
 from storyline.ingest import read_document
 from storyline.model import Article, RawDocument
-from storyline.pipeline import article_facts, cluster_events, ingest_paths
+from storyline.describe import article_facts
+from storyline.grouping import cluster_events
+from storyline.pipeline import ingest_paths
 from storyline.scale import EarlyAnalysis, LocalExecutor
 from storyline.store import Store
 

@@ -12,7 +12,7 @@ from storyline.config import ClusterSettings, Settings
 from storyline.extract import extract
 from storyline.ingest import read_document
 from storyline.model import Article
-from storyline.pipeline import cluster_stories
+from storyline.grouping import cluster_stories
 
 DATA = Path(__file__).parent / "data"
 KNOWN_WEAKNESS = (

@@ -219,7 +219,8 @@ def test_disagreement_precision_on_the_labelled_pairs():
 
 def test_unchanged_events_are_reused_without_reparsing(baghouz):
     from storyline.model import EntityGroup, Event
-    from storyline.pipeline import build_events, description_fingerprint
+    from storyline.describe import description_fingerprint
+    from storyline.pipeline import build_events
 
     settings = Settings()
     marker = EntityGroup(name="Stored earlier", label="ORG", variants=(("Stored earlier", 2),))

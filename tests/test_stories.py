@@ -15,7 +15,8 @@ from storyline.extract import extract
 from storyline.ingest import read_document
 from storyline.listing import ListQuery
 from storyline.model import Article
-from storyline.pipeline import cluster_stories, ingest_paths
+from storyline.grouping import cluster_stories
+from storyline.pipeline import ingest_paths
 from storyline.store import Store
 
 DATA = Path(__file__).parent / "data"

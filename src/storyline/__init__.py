@@ -26,7 +26,7 @@ _PUBLIC = {
     "TimelineEntry": "model",
     "build_events": "pipeline",
     "ingest_paths": "pipeline",
-    "summarize_articles": "pipeline",
+    "summarize_articles": "describe",
     "summarize_event": "summarize",
 }
 

@@ -1,57 +1,52 @@
 """Wires the stages together; the only module that knows their order.
 
-ingest -> extract -> dedup -> cluster -> summarize -> facts -> store
+ingest -> extract -> dedup -> group (events, stories) -> describe (summaries, facts, updates) -> store
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from datetime import UTC, datetime
 from functools import partial
-from importlib.metadata import version
 from pathlib import Path
 
-import numpy as np
-from threadpoolctl import threadpool_limits
-
 from .clean import BoilerplateModel
-from .cluster import EventClusterer, StoryLinker, clustering_embedder
 from .config import Settings
-from .dedup import ExactDuplicates
-from .embed import MODEL as EMBEDDING_MODEL
-from .embed import load_embedder
+from .describe import (
+    build_stories,
+    describe_events,
+    description_fingerprint,
+    early_analysis,
+    event_updates,
+    story_updates,
+)
 from .errors import InputError, UnsupportedInput
 from .extract import Extraction, extract_many, feed_links
-from .facts import (
-    ArticleFacts,
-    analyse_articles,
-    analysis_fingerprint,
-    articles_to_read,
-    event_facts,
-    ready_process,
-)
+from .facts import analysis_fingerprint
 from .fetch import FEED_TYPES, HTML_TYPES, Fetcher, is_url
+from .grouping import (
+    Grouping,
+    GroupingChange,
+    article_inputs,
+    continue_grouping,
+    exclusive_grouping,
+    grouping_is_stale,
+    grouping_state,
+)
 from .ingest import find_inputs, read_documents
-from .model import Article, Event, Failure, IngestReport, RawDocument, Story
+from .model import Article, Event, Failure, IngestReport, RawDocument, Story, Update
 from .scale import (
     EarlyAnalysis,
     Executor,
     LocalExecutor,
-    article_features,
-    chunks,
-    copy_groups,
     extract_partition,
     holds_articles,
     input_partitions,
-    local_processes,
-    worker_embed_settings,
 )
 from .store import Store
-from .summarize import Summary, describe_story, summarize_event
+from .summarize import describe_story
 
 
 def ingest_paths(
@@ -79,7 +74,7 @@ def ingest_paths(
     report = IngestReport()
     executor = executor or LocalExecutor()
     paths = list(paths)
-    with Fetcher(settings.fetch) as fetcher, _early_analysis(settings, executor, rebuild) as early:
+    with Fetcher(settings.fetch) as fetcher, early_analysis(settings, executor, rebuild) as early:
         enough = settings.scale.analysis_pool_min_articles
         promised = early is not None and holds_articles(paths, enough, settings.scale)
         read = 0
@@ -278,111 +273,157 @@ def _fail(failure: Failure, report: IngestReport, on_failure: Callable[[Failure]
     on_failure(failure)
 
 
-@dataclass(slots=True)
-class Clustering:
-    """What the event clusterer gave a time-ordered stream, as the story linker reads it: each
-    article's event when it arrived (``opened``), each article's final event after the
-    clusterer's later merges (``resolved``, by article id) and the MiniLM vectors it used
-    (None without the model)."""
-
-    opened: list[str]
-    resolved: dict[str, str]
-    vectors: np.ndarray | None
-
-
-def cluster_stories(
-    articles: Sequence[Article],
+def refresh_events(
+    store: Store,
     settings: Settings,
     executor: Executor | None = None,
-    store: Store | None = None,
-    link: bool = True,
-    on_join: Callable[[str, str], None] | None = None,
-) -> tuple[list[str], list[str]]:
-    """Cluster time-ordered articles into events (``cluster_events``, which tells ``on_join``
-    as articles join events) and, when ``link``, the events into stories; one event id and one
-    story id per article (story ids empty when not linked). The stories never change the events."""
-    clustering = cluster_events(articles, settings, executor, store, on_join)
-    events = [clustering.resolved[a.id] for a in articles]
-    if not link:
-        return events, [""] * len(articles)
-    return events, link_stories(articles, clustering.opened, settings, clustering.vectors, clustering.resolved)
+    early: EarlyAnalysis | None = None,
+    on_notice: Callable[[str], None] = lambda message: None,
+) -> tuple[int, int, int]:
+    """Bring the stored events and stories up to the stored articles: continue the grouping
+    from the store's state with the articles stored since, describe and write only the events
+    and stories that changed, and record their updates; return how many events and stories
+    there are, and how many articles spaCy analysed (on ``early``'s processes if given).
 
-
-def cluster_events(
-    articles: Sequence[Article],
-    settings: Settings,
-    executor: Executor | None = None,
-    store: Store | None = None,
-    on_join: Callable[[str, str], None] | None = None,
-) -> Clustering:
-    """Mark near-duplicate copies (``copy_of``) and cluster time-ordered articles into events
-    (``on_join``: see ``EventClusterer.partial_fit``).
-
-    MiniLM vectors and MinHash signatures are computed partition by partition on ``executor``
-    (vectors already in ``store`` are reused, new ones kept there); copies are grouped over the
-    whole stream; the clusterer then consumes the embedded stream ``scale.cluster_batch``
-    articles at a time, so memory stays bounded however large the store.
+    One process at a time updates a store's grouping (``exclusive_grouping``); the others wait,
+    and ``on_notice`` says so. When the store holds no state this version and these settings
+    can continue (an upgrade, other settings), every stored article is grouped again and
+    ``on_notice`` says that too (``rebuild_events`` does it on demand).
     """
-    executor = executor or LocalExecutor()
-    embedder = clustering_embedder(settings.cluster, settings.embed)
-    model = f"{EMBEDDING_MODEL}/{settings.cluster.embed_tokens}"
-    stored = store.article_vectors(model) if store is not None and embedder is not None else {}
-    features = partial(
-        article_features,
-        cluster=settings.cluster,
-        embed=worker_embed_settings(settings.embed, executor),
-        dedup=settings.dedup,
-    )
-    tasks = ((part, [a.id not in stored for a in part]) for part in chunks(articles, settings.scale.partition_articles))
-    parts = list(executor.map(features, tasks))
-    signatures = np.vstack([p[1] for p in parts]) if parts else np.zeros((0, settings.dedup.num_perm), np.uint32)
-    vectors = np.vstack([p[0] for p in parts]) if embedder is not None and parts else None
-    del parts  # the stacked copies suffice (at 100,000 articles the parts hold 200 MB)
-    if vectors is not None:
-        for row, article in enumerate(articles):
-            if article.id in stored:
-                vectors[row] = stored[article.id]
-        if store is not None:
-            fresh = [row for row, a in enumerate(articles) if a.id not in stored]
-            store.add_article_vectors(model, [articles[row].id for row in fresh], vectors[fresh])
-    copies = {}
-    groups = copy_groups(signatures, settings.dedup)
-    del signatures  # 50 MB at 100,000 articles, not needed by the clustering
-    for row, original in enumerate(groups):
-        articles[row].copy_of = articles[original].id if original != row else ""
-        if original != row:
-            copies[articles[row].id] = articles[original].id
-    clusterer = EventClusterer(settings.cluster, embedder)
-    opened: list[str] = []  # each article's event as the clusterer gave it, before later merges
-    # One BLAS thread: a multi-threaded matrix-vector product may sum in another order from run
-    # to run, and a score on the threshold then flips; the products here are small anyway.
-    with threadpool_limits(1):
-        for start in range(0, len(articles), settings.scale.cluster_batch):
-            stop = start + settings.scale.cluster_batch
-            dense = None if vectors is None else vectors[start:stop]
-            opened += clusterer.partial_fit(articles[start:stop], copies=copies, dense=dense, on_join=on_join)
-    return Clustering(opened, clusterer.assignments(), vectors)
+    with exclusive_grouping(store, on_notice):
+        grouping = continue_grouping(store, settings)
+        if grouping is None:
+            stale = grouping_is_stale(store, settings)
+            if stale:
+                on_notice(
+                    "the events were grouped by another version or other settings: grouping every stored article again"
+                )
+            return _regroup(store, settings, executor, early, record_updates=not stale and not store.counts()["events"])
+        return _continue(grouping, store, settings, executor, early)
 
 
-def link_stories(
-    articles: Sequence[Article],
-    events: Sequence[str],
+def rebuild_events(
+    store: Store, settings: Settings, executor: Executor | None = None, on_notice: Callable[[str], None] = print
+) -> tuple[int, int, int]:
+    """Group every stored article again from nothing and describe the events anew where their
+    articles changed (``storyline rebuild``); no updates are recorded: nothing arrived."""
+    with exclusive_grouping(store, on_notice), early_analysis(settings, executor or LocalExecutor()) as early:
+        return _regroup(store, settings, executor, early, record_updates=False)
+
+
+def _regroup(
+    store: Store, settings: Settings, executor: Executor | None, early: EarlyAnalysis | None, record_updates: bool
+) -> tuple[int, int, int]:
+    """Group every stored article from nothing, reusing the stored events whose articles are
+    unchanged, and replace the stored events, stories and grouping state."""
+    last = store.last_ingest_order()
+    articles = store.articles_after(0, last)
+    known = store.events_made_with(description_fingerprint(settings), {a.id: a for a in articles})
+    grouping = Grouping(settings)
+    _, groups = _group(grouping, articles, store, settings, executor, early, last)
+    events, analysed = describe_events(groups, _stories_of(grouping, groups), settings, known, executor, store, early)
+    stories = build_stories(events, settings)
+    updates = _updates(events, stories, {}, {e.id: e for e in events}, articles, settings) if record_updates else []
+    store.clear_grouping()
+    store.replace_events(events)
+    store.replace_stories(stories)
+    head, blocks = grouping_state(grouping)
+    store.commit_grouping(head, blocks, updates)
+    return len(events), len(stories), analysed
+
+
+def _continue(
+    grouping: Grouping,
+    store: Store,
     settings: Settings,
-    vectors: np.ndarray | None = None,
-    merged: Mapping[str, str] | None = None,
-) -> list[str]:
-    """One story id per time-ordered article: the events the clusterer gave (``events``, one id
-    per article; ``merged``, article id -> final event id, after the merges it made later)
-    linked into stories, ``scale.cluster_batch`` articles at a time, with the articles' MiniLM
-    ``vectors`` if given. The stories never change the events."""
-    linker = StoryLinker(settings.stories, settings.cluster)
-    with threadpool_limits(1):  # as in the clustering: the same sums in the same order every run
-        for start in range(0, len(articles), settings.scale.cluster_batch):
-            stop = start + settings.scale.cluster_batch
-            dense = None if vectors is None else vectors[start:stop]
-            linker.partial_fit(articles[start:stop], events[start:stop], dense=dense)
-    stories = linker.assignments(merged)
-    return [stories[a.id] for a in articles]
+    executor: Executor | None,
+    early: EarlyAnalysis | None,
+) -> tuple[int, int, int]:
+    """Group the articles stored since ``grouping`` last read, then describe and write what
+    changed, and the state, in the store."""
+    last = store.last_ingest_order()
+    arrived = store.articles_after(grouping.grouped, last)
+    if not arrived:
+        counts = store.counts()
+        return counts["events"], counts["stories"], 0
+    change, groups = _group(grouping, arrived, store, settings, executor, early, last)
+    before = {e.id: e for e in store.events_by_id(sorted(groups))}
+    events, analysed = describe_events(
+        groups, _stories_of(grouping, groups), settings, before.values(), executor, store, early
+    )
+    story_events = _story_members(grouping, store, change, events)
+    changed = {e.id: e for e in events}
+    unchanged = [e for e in store.events_by_id(sorted(set(story_events) - set(changed)))]
+    everything = {**{e.id: e for e in unchanged}, **changed}
+    members: dict[str, list[Event]] = {}
+    for event_id, story_id in story_events.items():
+        if event_id in everything:
+            members.setdefault(story_id, []).append(replace(everything[event_id], story_id=story_id))
+    stories = [describe_story(story_id, group, settings.stories) for story_id, group in members.items()]
+    updates = _updates(events, stories, before, everything, arrived, settings)
+    store.write_events(events, gone=change.merged_events)
+    store.write_stories(stories, gone=change.merged_stories)
+    head, blocks = grouping_state(grouping)
+    store.commit_grouping(
+        head, blocks, updates, renamed={"event": change.merged_events, "story": change.merged_stories}
+    )
+    counts = store.counts()
+    return counts["events"], counts["stories"], analysed
+
+
+def _group(
+    grouping: Grouping,
+    articles: list[Article],
+    store: Store,
+    settings: Settings,
+    executor: Executor | None,
+    early: EarlyAnalysis | None,
+    last: int,
+) -> tuple[GroupingChange, dict[str, list[Article]]]:
+    """Add ``articles`` (stored up to ``ingest_order`` ``last``) to ``grouping``; return what
+    changed and the articles of each changed event (the earlier ones read from the store)."""
+    dense, copies = article_inputs(articles, settings, executor, store)
+    if early is not None:
+        early.expect(articles, store.analysed_among(analysis_fingerprint(settings.facts), [a.id for a in articles]))
+    change = grouping.add(articles, copies, dense, on_join=early.joined if early is not None else None)
+    grouping.grouped = last
+    arrived = {a.id: a for a in articles}
+    member_ids = {event_id: grouping.members(event_id) for event_id in sorted(change.events)}
+    earlier = store.articles_by_id([i for ids in member_ids.values() for i in ids if i not in arrived])
+    groups = {event_id: [arrived.get(i) or earlier[i] for i in ids] for event_id, ids in member_ids.items()}
+    return change, groups
+
+
+def _stories_of(grouping: Grouping, groups: Mapping[str, list[Article]]) -> dict[str, str]:
+    return {event_id: grouping.story_of(event_id) for event_id in groups}
+
+
+def _story_members(grouping: Grouping, store: Store, change: GroupingChange, events: Sequence[Event]) -> dict[str, str]:
+    """Every event of the stories ``change`` touched -> its story: those stored in them (or in
+    stories merged into them) and those described now, less the events merged away."""
+    touched = set(change.stories) | set(change.merged_stories)
+    found = {
+        event_id: grouping.story_of(event_id)
+        for event_id in store.story_event_ids(sorted(touched))
+        if event_id not in change.merged_events
+    }
+    found.update((e.id, e.story_id) for e in events)
+    return found
+
+
+def _updates(
+    events: Sequence[Event],
+    stories: Sequence[Story],
+    before: Mapping[str, Event],
+    everything: Mapping[str, Event],
+    arrived: Sequence[Article],
+    settings: Settings,
+) -> list[Update]:
+    """The updates of the events and stories that hold an article of ``arrived``."""
+    at = datetime.now(UTC)
+    ids = {a.id for a in arrived}
+    events_now = event_updates(events, before, ids, at, settings)
+    return events_now + story_updates(stories, everything, events_now, ids, at, settings)
 
 
 def build_events(
@@ -392,239 +433,13 @@ def build_events(
     executor: Executor | None = None,
     store: Store | None = None,
 ) -> list[Event]:
-    """Cluster time-ordered articles into events and give each its summary, facts and timeline.
-
-    An event of ``known`` (as stored before) with exactly the same articles and copies, described
-    under the same settings and version (``Event.made_with``), is reused as it stands: rebuilding
-    after an ingest summarises only the events that changed. The others are described
-    ``scale.partition_events`` events at a time on ``executor``, their facts combined from their
-    articles' analyses (``article_facts``: those in ``store`` are reused, spaCy reads the rest).
-    """
-    return _build_events(articles, settings, known, executor, store)[0]
-
-
-def build_stories(events: Sequence[Event], settings: Settings) -> list[Story]:
-    """The stories of ``events`` (by their ``story_id``), each with its name and digest, in the
-    order of their first event here."""
-    members: dict[str, list[Event]] = {}
-    for event in events:
-        members.setdefault(event.story_id or event.id, []).append(event)
-    return [describe_story(story_id, group, settings.stories) for story_id, group in members.items()]
-
-
-def _build_events(
-    articles: Sequence[Article],
-    settings: Settings,
-    known: Sequence[Event] = (),
-    executor: Executor | None = None,
-    store: Store | None = None,
-    early: EarlyAnalysis | None = None,
-) -> tuple[list[Event], int]:
-    """``build_events``, and how many articles spaCy analysed to describe them: on ``early``'s
-    processes if given, else on processes of this run's own (``_early_analysis``)."""
-    executor = executor or LocalExecutor()
-    with nullcontext(early) if early is not None else _early_analysis(settings, executor) as analysis:
-        if analysis is not None:
-            fingerprint = analysis_fingerprint(settings.facts)
-            analysis.expect(articles, store.analysed_articles(fingerprint) if store is not None else ())
-        return _describe_clustered(articles, settings, known, executor, store, analysis)
-
-
-def _describe_clustered(
-    articles: Sequence[Article],
-    settings: Settings,
-    known: Sequence[Event],
-    executor: Executor,
-    store: Store | None,
-    early: EarlyAnalysis | None,
-) -> tuple[list[Event], int]:
-    made_with = description_fingerprint(settings)
-    reusable = {_members(e.articles): e for e in known if e.made_with == made_with}
-    on_join = early.joined if early is not None else None
-    labels, story_labels = cluster_stories(articles, settings, executor, store, on_join=on_join)
+    """Group time-ordered articles held in memory into events and give each its summary, facts
+    and timeline (an event of ``known`` with the same articles, described alike, is reused: see
+    ``describe.describe_events``; analyses in ``store`` are reused)."""
+    grouping = Grouping(settings)
+    dense, copies = article_inputs(articles, settings, executor)
+    grouping.add(articles, copies, dense)
     groups: dict[str, list[Article]] = {}
-    story_of: dict[str, str] = {}
-    for label, story_id, article in zip(labels, story_labels, articles, strict=True):
-        groups.setdefault(label, []).append(article)
-        story_of[label] = story_id
-    reused = {
-        event_id: replace(reusable[key], id=event_id, articles=members, story_id=story_of[event_id])
-        for event_id, members in groups.items()
-        if (key := _members(members)) in reusable
-    }
-    changed = [(event_id, members) for event_id, members in groups.items() if event_id not in reused]
-    to_read = [a for _, members in changed for a in articles_to_read(members, settings.facts)]
-    # Workers need no database (and a PostgreSQL URL may carry a password): it is left out.
-    worker_settings = replace(settings, db="", embed=worker_embed_settings(settings.embed, executor))
-    # spaCy reads the articles (on other processes, driven from a thread) while the summaries are
-    # written: a summary needs no analysis, and each alone leaves a core idle on this machine.
-    with ThreadPoolExecutor(1) as background:
-        analysing = background.submit(article_facts, to_read, settings, executor, store, early)
-        summaries = executor.map(
-            partial(_summarize_events, settings=worker_settings), chunks(changed, settings.scale.partition_events)
-        )
-        summarised = dict(itertools.chain.from_iterable(summaries))
-        analyses, analysed = analysing.result()
-    tasks = [
-        (
-            event_id,
-            members,
-            summarised.pop(event_id),
-            {a.id: analyses[a.id] for a in articles_to_read(members, settings.facts)},
-        )
-        for event_id, members in changed
-    ]
-    del analyses  # each task holds its own events' share
-    made = executor.map(
-        partial(_describe_events, settings=worker_settings, made_with=made_with, story_of=story_of),
-        chunks(tasks, settings.scale.partition_events),
-    )
-    described = {event.id: event for event in itertools.chain.from_iterable(made)}
-    return [reused.get(event_id) or described[event_id] for event_id in groups], analysed
-
-
-def article_facts(
-    members: Sequence[Article],
-    settings: Settings,
-    executor: Executor,
-    store: Store | None = None,
-    early: EarlyAnalysis | None = None,
-) -> tuple[dict[str, ArticleFacts], int]:
-    """The analyses the facts of the events of ``members`` combine, by article id, and how many
-    were made now: those in ``store`` are read, the others analysed (with those ``early``
-    analysed during the clustering) and stored.
-
-    Without ``early``, the analysis runs ``scale.analysis_partition`` articles at a time on
-    ``executor``'s workers; on a ``LocalExecutor`` of several ``processes``, on that many
-    processes of this machine once there are ``scale.analysis_pool_min_articles`` to analyse
-    (fewer are analysed here).
-    """
-    wanted = {a.id: a for a in members}
-    made_with = analysis_fingerprint(settings.facts)
-    found = store.article_facts(made_with, list(wanted)) if store is not None else {}
-    missing = [a for a in wanted.values() if a.id not in found]
-    if early is not None:
-        made = early.analyse(missing)
-    else:
-        with _analysts(len(missing), settings, executor) as runner:
-            parts = runner.map(
-                partial(analyse_articles, settings=settings.facts), chunks(missing, settings.scale.analysis_partition)
-            )
-            made = [facts for part in parts for facts in part]
-    if store is not None:
-        store.add_article_facts(made_with, made)
-    found.update((f.article_id, f) for f in made)
-    return found, len(made)
-
-
-@contextmanager
-def _analysts(count: int, settings: Settings, executor: Executor) -> Iterator[Executor]:
-    """Where ``count`` analyses run: on a Dask ``executor``, its workers; else on
-    ``executor.processes`` fresh processes if there are ``scale.analysis_pool_min_articles``,
-    fewer in this process."""
-    if not isinstance(executor, LocalExecutor):
-        yield executor
-        return
-    few = count < settings.scale.analysis_pool_min_articles
-    ready = (settings.facts, settings.scale.analysis_niceness)
-    with local_processes(1 if few else executor.processes, settings.scale, ready_process, ready) as local:
-        yield local
-
-
-@contextmanager
-def _early_analysis(settings: Settings, executor: Executor, wanted: bool = True) -> Iterator[EarlyAnalysis | None]:
-    """An early analysis (``scale.EarlyAnalysis``) where spaCy runs on processes of this
-    machine and the run describes events (``wanted``); None when facts are off, on Dask, or
-    when analyses go to this process."""
-    if not (wanted and settings.facts.enabled and isinstance(executor, LocalExecutor) and executor.processes > 1):
-        yield None
-        return
-    with EarlyAnalysis(settings) as early:
-        yield early
-
-
-def description_fingerprint(settings: Settings) -> str:
-    """What shapes an event's summary and facts besides its articles: storyline's version and the
-    settings the describing stages read. Two runs with the same fingerprint describe the same
-    articles alike."""
-    shaping = (
-        version("storyline"),
-        settings.summary,
-        settings.sentences,
-        settings.facts,
-        settings.embed.enabled,
-        settings.embed.max_tokens,
-    )
-    return hashlib.sha256(repr(shaping).encode()).hexdigest()[:16]
-
-
-def _members(articles: Iterable[Article]) -> frozenset[tuple[str, str]]:
-    return frozenset((a.id, a.copy_of) for a in articles)
-
-
-def _summarize_events(tasks: Sequence[tuple[str, list[Article]]], settings: Settings) -> list[tuple[str, Summary]]:
-    """(event id, summary) for each task."""
-    return [(event_id, summarize_articles(members, settings)) for event_id, members in tasks]
-
-
-def _describe_events(
-    tasks: Sequence[tuple[str, list[Article], Summary, dict[str, ArticleFacts]]],
-    settings: Settings,
-    made_with: str,
-    story_of: Mapping[str, str],
-) -> list[Event]:
-    """Events with their summary and facts (combined from their articles' analyses), one per task,
-    marked as ``made_with``, each in its story (``story_of``, by event id)."""
-    events = []
-    for event_id, members, summary, analyses in tasks:
-        facts = event_facts(members, settings.facts, analyses)
-        events.append(
-            Event(
-                id=event_id,
-                articles=members,
-                headline=summary.headline,
-                summary=summary.sentences,
-                timeline=facts.timeline,
-                entities=facts.entities,
-                figures=facts.figures,
-                disagreements=facts.disagreements,
-                made_with=made_with,
-                story_id=story_of[event_id],
-            )
-        )
-    return events
-
-
-def refresh_events(
-    store: Store, settings: Settings, executor: Executor | None = None, early: EarlyAnalysis | None = None
-) -> tuple[int, int, int]:
-    """Rebuild every event and story from the stored articles, reusing the unchanged events, and
-    store them; return how many events and stories there are, and how many articles spaCy
-    analysed to describe them (on ``early``'s processes if given, see ``_build_events``)."""
-    articles = store.articles()
-    known = store.events_made_with(description_fingerprint(settings), {a.id: a for a in articles})
-    events, analysed = _build_events(articles, settings, known, executor, store, early)
-    stories = build_stories(events, settings)
-    store.replace_events(events)
-    store.replace_stories(stories)
-    return len(events), len(stories), analysed
-
-
-def summarize_articles(
-    articles: Sequence[Article],
-    settings: Settings,
-    words: int | None = None,
-    query: str | None = None,
-) -> Summary:
-    """Summarise one event's articles (exact copies counted once), focused on ``query`` if given.
-    MiniLM is used with a question when available (loaded once per process; see summarize.py)."""
-    seen = ExactDuplicates()
-    unique = [a for a in articles if seen.is_new(a)]
-    return summarize_event(
-        unique,
-        words=words,
-        settings=settings.summary,
-        sentence_settings=settings.sentences,
-        embedder=load_embedder(settings.embed) if query or settings.summary.model_without_query else None,
-        query=query,
-    )
+    for article in articles:
+        groups.setdefault(grouping.event_of(article.id), []).append(article)
+    return describe_events(groups, _stories_of(grouping, groups), settings, known, executor, store)[0]

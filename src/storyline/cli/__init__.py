@@ -321,7 +321,7 @@ def _print_list(store: Store, kind: str, fmt: str, query: ListQuery) -> None:
 @click.option("--query", default=None, help="Focus every summary on this question.")
 def summarize(inputs: tuple[str, ...], words: int | None, fmt: str, query: str | None) -> None:
     """Summarise each JSONL file, which holds the articles of ONE event."""
-    from ..pipeline import summarize_articles
+    from ..describe import summarize_articles
     from ..render import sentence_as_dict
 
     settings = Settings.from_env()
@@ -360,7 +360,7 @@ def _citation(sentence: Sentence) -> str:
 def cluster(input_path: str, fmt: str) -> None:
     """Assign each article of a time-ordered JSONL stream to an event and its event to a story;
     one line per article (text: id, event id, story id, tab-separated)."""
-    from ..pipeline import cluster_stories
+    from ..grouping import cluster_stories
 
     settings = Settings.from_env()
     articles, refused = _read_articles(input_path, settings)

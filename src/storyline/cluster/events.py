@@ -43,6 +43,7 @@ from ..model import Article
 from .features import ArticleView, FeatureExtractor
 from .groups import find_root, join_best
 from .same_event import EventState, SameEventModel, event_features, load_model, model_kind, pair_features
+from .state import ViewBlocks
 
 
 def event_id_for(first_article_id: str) -> str:
@@ -105,6 +106,8 @@ class _Events:
         self.last_day: list[float] = []
         self.ids: list[str] = []
         self.parent: list[int] = []
+        self.touched: set[int] = set()  # events given an article or merged since the last look
+        self.merged: list[tuple[int, int]] = []  # (survivor, merged) since the last look
 
     def open(self, event_id: str) -> int:
         event = len(self.ids)
@@ -118,6 +121,7 @@ class _Events:
         return event
 
     def add(self, event: int, row: int, view: ArticleView) -> None:
+        self.touched.add(event)
         self.members[event].append(row)
         if self.dense_sum is not None and view.dense is not None:
             self.dense_sum[event] += view.dense
@@ -132,6 +136,8 @@ class _Events:
         self.first_day[survivor] = float(np.fmin(self.first_day[survivor], self.first_day[other]))
         self.last_day[survivor] = float(np.fmax(self.last_day[survivor], self.last_day[other]))
         self.parent[other] = survivor
+        self.touched.add(survivor)
+        self.merged.append((survivor, other))
 
     def root(self, event: int) -> int:
         return find_root(self.parent, event)
@@ -203,13 +209,14 @@ class EventClusterer:
     def reset(self) -> EventClusterer:
         dense_dims = self.embedder.dims if self.embedder is not None else None
         self.features = FeatureExtractor(self.settings, self.embedder)
-        self.views: list[ArticleView] = []
+        self.views = ViewBlocks()
         self._pool = _Pool(self.settings.pool_articles, dense_dims, self.settings.projection_dims)
         self._postings: dict[str, list[int]] = {}
         self._events = _Events(dense_dims)
         self._row_event: list[int] = []
         self._ids: list[str] = []
         self._row_of: dict[str, int] = {}
+        self._event_of: dict[str, int] = {}  # event id -> its number (merged ones too)
         self._gold_event: dict[Hashable, int] = {}
         self._event_gold: dict[int, Hashable] = {}
         self.log = TrainingLog()
@@ -263,6 +270,7 @@ class EventClusterer:
                     event = self._decide(row, index[k])
                 if event < 0:
                     event = self._events.open(event_id_for(article.id))
+                    self._event_of[self._events.ids[event]] = event
                 elif on_join is not None:
                     on_join(article.id, self._events.ids[self._events.root(event)])
                 self._events.add(event, row, view)
@@ -278,6 +286,64 @@ class EventClusterer:
             article_id: events.ids[events.root(event)]
             for article_id, event in zip(self._ids, self._row_event, strict=False)
         }
+
+    def changes(self) -> tuple[set[str], dict[str, str]]:
+        """What changed since the last call: the ids of the events that were given an article
+        or merged others in (as they are now), and each event merged away -> its survivor."""
+        events = self._events
+        touched = {events.ids[events.root(e)] for e in events.touched}
+        merged = {events.ids[other]: events.ids[events.root(survivor)] for survivor, other in events.merged}
+        events.touched, events.merged = set(), []
+        return touched, merged
+
+    def members(self, event_id: str) -> list[str]:
+        """The ids of an event's articles (as it is now), in arrival order."""
+        event = self._event_of[event_id]
+        return [self._ids[row] for row in self._events.members[self._events.root(event)]]
+
+    def event_of(self, article_id: str) -> str:
+        """The id of the event ``article_id`` belongs to now."""
+        return self._events.ids[self._events.root(self._row_event[self._row_of[article_id]])]
+
+    def __len__(self) -> int:
+        """How many articles it has seen."""
+        return len(self._ids)
+
+    def state(self) -> dict:
+        """What it learned, as plain records (``cluster.state`` stores them); the views are
+        stored apart, block by block (``view_blocks``)."""
+        return {
+            "documents": self.features.tfidf.documents,
+            "document_frequency": self.features.tfidf.document_frequency,
+            "names": self.features.names,
+            "pool": self._pool,
+            "postings": self._postings,
+            "events": self._events,
+            "row_event": self._row_event,
+            "ids": self._ids,
+        }
+
+    def view_blocks(self) -> dict[int, list[ArticleView]]:
+        """The blocks of views changed since the last call, by number."""
+        return self.views.changed()
+
+    def restore(self, state: dict, load_views: Callable[[int], list[ArticleView]]) -> EventClusterer:
+        """Continue from ``state`` (what ``state()`` gave), reading views through ``load_views``
+        (block number -> the stored block) as candidates reach them."""
+        self.reset()
+        self.features.tfidf.documents = state["documents"]
+        self.features.tfidf.document_frequency = state["document_frequency"]
+        self.features.names = state["names"]
+        self._pool = state["pool"]
+        self._postings = state["postings"]
+        self._events = state["events"]
+        self._row_event = state["row_event"]
+        self._ids = state["ids"]
+        self._row_of = {article_id: row for row, article_id in enumerate(self._ids)}
+        self._event_of = {event_id: event for event, event_id in enumerate(self._events.ids)}
+        count = len(self._ids)
+        self.views = ViewBlocks(count, load_views, forget_before=count - self.settings.pool_articles)
+        return self
 
     # -- one article ---------------------------------------------------------------------------
 
@@ -351,7 +417,7 @@ class EventClusterer:
         """Make ``row`` findable: in the recent pool, and under its distinctive names."""
         leaving = self._pool.add(row, view, index)
         if leaving >= 0:
-            self.views[leaving].forget_text()
+            self.views.forget_text(leaving)
         names, s = self.features.names, self.settings
         for name in view.names:
             # A name too common to be distinctive needs no list of its articles (memory).

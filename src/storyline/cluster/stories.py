@@ -80,6 +80,8 @@ class _Stories:
         self.last_day: list[float] = []
         self.ids: list[str] = []
         self.parent: list[int] = []
+        self.touched: set[int] = set()  # stories given an event's article or merged since the last look
+        self.merged: list[tuple[int, int]] = []  # (survivor, merged) since the last look
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -99,6 +101,7 @@ class _Stories:
         return story
 
     def add(self, story: int, opening: _Opening, profile_terms: int) -> None:
+        self.touched.add(story)
         self.profiles[story] = _summed(self.profiles[story], opening.lexical, profile_terms)
         self.index[story] += opening.index
         if self.dense is not None and opening.dense is not None:
@@ -121,6 +124,8 @@ class _Stories:
         self.articles[other] = 0
         self.last_day[survivor] = float(np.fmax(self.last_day[survivor], self.last_day[other]))
         self.parent[other] = survivor
+        self.touched.add(survivor)
+        self.merged.append((survivor, other))
 
     def root(self, story: int) -> int:
         return find_root(self.parent, story)
@@ -282,6 +287,59 @@ class StoryLinker:
             article_id: stories.ids[stories.root(self._event_story[event])]
             for article_id, event in self._article_event.items()
         }
+
+    def changes(self) -> tuple[set[str], dict[str, str]]:
+        """What changed since the last call: the ids of the stories given an article or merged
+        with others (as they are now), and each story merged away -> its survivor."""
+        stories = self._stories
+        if stories is None:
+            return set(), {}
+        touched = {stories.ids[stories.root(k)] for k in stories.touched}
+        merged = {stories.ids[other]: stories.ids[stories.root(survivor)] for survivor, other in stories.merged}
+        stories.touched, stories.merged = set(), []
+        return touched, merged
+
+    def story_of(self, event_id: str) -> str:
+        """The id of the story an event (by the id it opened under) belongs to now."""
+        return self._stories.ids[self._stories.root(self._event_story[event_id])]
+
+    def merge_events(self, merged: Mapping[str, str]) -> None:
+        """Merge the stories of events that merged (``merged``: event merged away -> its
+        survivor, as ``EventClusterer.changes`` gives), so that every event keeps one story;
+        the older story survives."""
+        stories = self._stories
+        for gone, survivor in merged.items():
+            if gone not in self._event_story or survivor not in self._event_story:
+                continue
+            first, second = sorted(
+                (self._stories.root(self._event_story[gone]), stories.root(self._event_story[survivor]))
+            )
+            if first != second:
+                stories.merge(first, second, self.settings.profile_terms)
+
+    def state(self) -> dict:
+        """What it learned, as plain records (``cluster.state`` stores them)."""
+        return {
+            "documents": self.tfidf.documents,
+            "document_frequency": self.tfidf.document_frequency,
+            "names": self.names,
+            "stories": self._stories,
+            "postings": self._postings,
+            "event_story": self._event_story,
+            "article_event": self._article_event,
+        }
+
+    def restore(self, state: dict) -> StoryLinker:
+        """Continue from ``state`` (what ``state()`` gave)."""
+        self.reset()
+        self.tfidf.documents = state["documents"]
+        self.tfidf.document_frequency = state["document_frequency"]
+        self.names = state["names"]
+        self._stories = state["stories"]
+        self._postings = state["postings"]
+        self._event_story = state["event_story"]
+        self._article_event = state["article_event"]
+        return self
 
     # -- one event ---------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from ..cluster import clustering_embedder
 from ..config import Settings
 from ..errors import InputError
 from ..model import Article
-from ..pipeline import cluster_stories
+from ..grouping import cluster_stories
 from .datasets import LabelledArticle, duc_articles, gva_articles, multinews_articles, time_order, uci_articles
 
 
@@ -294,7 +294,7 @@ def evaluate_clustering(
 
     def storyline(run_settings: Settings, at: int = level) -> Callable[[Sequence[Article]], list[str]]:
         """Event ids (``at`` 0) or story ids (1) as ``storyline cluster`` gives them."""
-        return lambda articles: cluster_stories(list(articles), run_settings, link=bool(at))[at]
+        return lambda articles: cluster_stories(list(articles), run_settings)[at]
 
     systems: list[tuple[str, Callable[[Sequence[Article]], list[str]]]] = []
     if clustering_embedder(settings.cluster, settings.embed) is not None:

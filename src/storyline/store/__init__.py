@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 import numpy as np
-from sqlalchemy import bindparam, create_engine, event, inspect, make_url, text
+from sqlalchemy import create_engine, event, inspect, make_url, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -51,6 +51,8 @@ from ..rows import (
     story_names,
 )
 from ..schema import MIGRATIONS, SCHEMA_VERSION, for_dialect
+from .grouping import GroupingStore
+from .lookup import lookup_rows
 from .updates import UpdateStore
 
 ListKind = Literal["events", "stories"]
@@ -98,7 +100,7 @@ def _storable(article: Article) -> Article:
     return replace(article, **unstorable) if unstorable else article
 
 
-class Store(UpdateStore):
+class Store(GroupingStore, UpdateStore):
     """Articles, raw documents, the grouping state, events, stories and their updates in one
     database; each kind of thing read and written by its own part (a mixin in this package)."""
 
@@ -252,11 +254,12 @@ class Store(UpdateStore):
             )
             return [article_from_row(row) for row in rows]
 
-    def article_vectors(self, model: str) -> dict[str, np.ndarray]:
-        """Every stored vector made by ``model``, by article id."""
+    def article_vectors(self, model: str, article_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors made by ``model`` of ``article_ids``, by article id."""
+        sql = "SELECT article_id, vector FROM article_vectors WHERE model = :m AND article_id IN :ids"
         with self.engine.connect() as conn:
-            rows = conn.execute(text("SELECT article_id, vector FROM article_vectors WHERE model = :m"), {"m": model})
-            return {row.article_id: np.frombuffer(base64.b64decode(row.vector), dtype="<f4") for row in rows}
+            rows = lookup_rows(conn, sql, article_ids, {"m": model})
+        return {row.article_id: np.frombuffer(base64.b64decode(row.vector), dtype="<f4") for row in rows}
 
     def add_article_vectors(self, model: str, article_ids: Sequence[str], vectors: np.ndarray) -> None:
         """Keep ``model``'s vectors of stored articles (one row each), in one transaction."""
@@ -336,6 +339,27 @@ class Store(UpdateStore):
             "stories", list(stories), story_digest, _story_slices, _stories_holding, delete_stories, insert_story
         )
 
+    def write_events(self, changed: Sequence[Event], gone: Iterable[str] = ()) -> None:
+        """Write the events an ingest changed and delete those ``gone`` (merged into others), as
+        ``replace_events`` does but reading only those: the cost of an ingest, not of the store."""
+        self._write_rows(
+            "events", changed, gone, digest, _slices, _events_holding, delete_events, insert_event, whole=False
+        )
+
+    def write_stories(self, changed: Sequence[Story], gone: Iterable[str] = ()) -> None:
+        """Write the stories an ingest changed and delete those ``gone``, as ``write_events``."""
+        self._write_rows(
+            "stories",
+            changed,
+            gone,
+            story_digest,
+            _story_slices,
+            _stories_holding,
+            delete_stories,
+            insert_story,
+            whole=False,
+        )
+
     def _replace_rows(
         self,
         table: str,
@@ -346,14 +370,33 @@ class Store(UpdateStore):
         delete: Callable,
         insert: Callable,
     ) -> None:
-        """Make the rows of ``table`` (events or stories) ``items``: insert those whose digest
-        changed, slice by slice, after deleting the stored ones they replace or overlap; then
-        delete those gone."""
-        with self.engine.connect() as conn:
-            stored = dict(conn.execute(text(f"SELECT id, digest FROM {table}")).all())
+        """Make the rows of ``table`` (events or stories) ``items``: those stored and not among
+        them are deleted (``_write_rows``)."""
+        self._write_rows(table, items, (), digest_of, slices, holding, delete, insert, whole=True)
+
+    def _write_rows(
+        self,
+        table: str,
+        items: Sequence[Event] | Sequence[Story],
+        gone: Iterable[str],
+        digest_of: Callable,
+        slices: Callable,
+        holding: Callable,
+        delete: Callable,
+        insert: Callable,
+        whole: bool,
+    ) -> None:
+        """Insert those of ``items`` whose digest changed, slice by slice, after deleting the
+        stored rows they replace or overlap; then delete ``gone`` (and, when ``whole``, every
+        stored row not among ``items``)."""
         digests = {item.id: digest_of(item) for item in items}
+        with self.engine.connect() as conn:
+            if whole:
+                stored = dict(conn.execute(text(f"SELECT id, digest FROM {table}")).all())
+            else:
+                stored = dict(lookup_rows(conn, f"SELECT id, digest FROM {table} WHERE id IN :ids", list(digests)))
         changed = [item for item in items if stored.get(item.id) != digests[item.id]]
-        gone = sorted(set(stored) - set(digests))
+        gone = sorted((set(stored) - set(digests)) if whole else set(gone) - set(digests))
         for part in slices(changed):
             with self._writes.begin() as conn:
                 delete(conn, {item.id for item in part} | holding(conn, part))
@@ -377,6 +420,18 @@ class Store(UpdateStore):
         event with an article missing from ``articles`` is left out."""
         with self.engine.connect() as conn:
             return load_events(conn, "e.made_with = :m", {"m": made_with}, articles=articles)
+
+    def events_by_id(self, event_ids: Sequence[str], texts: bool = False) -> list[Event]:
+        """The stored events of ``event_ids`` (those that exist), with their articles' texts
+        only if ``texts``."""
+        found: list[Event] = []
+        with self.engine.connect() as conn:
+            for start in range(0, len(event_ids), _IDS_PER_LOOKUP):
+                part = {f"id{n}": event_id for n, event_id in enumerate(event_ids[start : start + _IDS_PER_LOOKUP])}
+                if part:
+                    where = f"e.id IN ({', '.join(':' + k for k in part)})"
+                    found += load_events(conn, where, part, texts=texts)
+        return found
 
     # -- reading for the API and web pages ------------------------------------------------
 
@@ -605,6 +660,12 @@ class Store(UpdateStore):
         except IntegrityError:  # another process created the lease first (PostgreSQL)
             return False
 
+    def lease_holder(self, name: str) -> str:
+        """Who holds lease ``name`` now ('' when nobody does)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(text("SELECT holder, expires_at FROM leases WHERE name = :n"), {"n": name}).first()
+        return row.holder if row and row.expires_at >= time.time() else ""
+
     def release_lease(self, name: str, holder: str) -> None:
         """Give lease ``name`` up at once, if ``holder`` holds it."""
         with self._writes.begin() as conn:
@@ -670,15 +731,7 @@ def _stories_holding(conn: Connection, stories: Sequence[Story]) -> set[str]:
 
 def _lookup(conn: Connection, sql: str, ids: Sequence[str]) -> set[str]:
     """What ``sql`` (with an ``IN :ids`` list) selects for ``ids``, a bounded list at a time."""
-    found: set[str] = set()
-    for start in range(0, len(ids), _IDS_PER_LOOKUP):
-        found.update(
-            conn.execute(
-                text(sql).bindparams(bindparam("ids", expanding=True)),
-                {"ids": list(ids[start : start + _IDS_PER_LOOKUP])},
-            ).scalars()
-        )
-    return found
+    return {row[0] for row in lookup_rows(conn, sql, ids)}
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
