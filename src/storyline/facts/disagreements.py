@@ -21,7 +21,7 @@ COMPARABLE_PREDICATES = frozenset(
 )
 
 
-def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+def context_overlap(a: frozenset[str], b: frozenset[str]) -> float:
     """Share of the smaller sentence's content words that the other sentence also has."""
     if not a or not b:
         return 0.0
@@ -53,7 +53,7 @@ def conflicting(a: Claim, b: Claim, settings: FactsSettings) -> bool:
         return False  # each sentence dates its figure, differently: different times
     if a.places and b.places and not (a.places & b.places):
         return False  # each sentence places its figure, differently: different scenes or events
-    if _overlap(a.context, b.context) < settings.min_context_overlap:
+    if context_overlap(a.context, b.context) < settings.min_context_overlap:
         return False
     return a.high < b.low or b.high < a.low
 

@@ -146,6 +146,19 @@ def bounds(value: float, qualifier: str, tolerance: float) -> tuple[float, float
     return value, value
 
 
+def figure_bounds(figure: Figure, tolerance: float) -> tuple[float, float]:
+    """The interval of values a stated figure allows: its qualifier's (``bounds``), a vague
+    amount's range ("dozens": 24-99), and a toll that may or may not count the shooter."""
+    if figure.qualifier == "vague":
+        low, high = _VAGUE.get(figure.text.lower(), (figure.value, figure.value))
+    else:
+        low, high = bounds(figure.value, figure.qualifier, tolerance)
+    if figure.key.endswith(("|killed", "|shot")):
+        high += 1 if _SHOOTER_EXCLUDED.search(figure.sentence) else 0
+        low -= 1 if _SHOOTER_INCLUDED.search(figure.sentence) else 0
+    return low, high
+
+
 def holds_figure(span, entities) -> bool:
     """Whether a sentence (recognised, not yet parsed) may state a figure: a number that is not a
     date, time, amount of money or percentage and may count something (``_not_a_count`` reads
@@ -405,11 +418,6 @@ class _Sentence:
     def claim(self, value: float, qualifier: str, counts: str, key: str, written: str, partial: bool = False) -> Claim:
         """The claim of one figure of this sentence: ``value`` of what ``counts`` says, as ``written``."""
         sentence, article = self.text, self.article
-        vague = qualifier == "vague"
-        low, high = _VAGUE.get(written.lower(), (value, value)) if vague else bounds(value, qualifier, self.tolerance)
-        if key.endswith(("|killed", "|shot")):
-            high += 1 if _SHOOTER_EXCLUDED.search(sentence) else 0
-            low -= 1 if _SHOOTER_INCLUDED.search(sentence) else 0
         figure = Figure(
             value=value,
             qualifier=qualifier,
@@ -422,11 +430,12 @@ class _Sentence:
             said_by=self.said_by,
             key=key,
         )
+        low, high = figure_bounds(figure, self.tolerance)
         return Claim(
             figure=figure,
             low=low,
             high=high,
-            vague=vague,
+            vague=qualifier == "vague",
             partial=partial or self.background,
             context=self.context,
             dates=self.dates,

@@ -136,6 +136,7 @@ def summarize_event(
     embedder=None,
     query: str | None = None,
     fill: bool = False,
+    known: Sequence[Article] = (),
 ) -> Summary:
     """Summarise the articles of one event in at most ``words`` words (default ``settings.words``).
 
@@ -145,15 +146,22 @@ def summarize_event(
     ``query`` focuses the summary on a question. Each returned sentence cites its article.
     ``fill`` lets the last sentence run past the budget, for evaluations that cut every system's
     output at the same word.
+    ``known`` are articles the reader has already seen (``summarize_update``): what they said is
+    not news, so sentences that repeat them are never chosen and those near them count less.
     """
     budget = settings.words if words is None else words
-    articles = spread_evenly(_distinct(articles), settings.max_articles)
+    known = spread_evenly(_distinct(known), settings.max_articles)
+    seen = {a.id for a in known}
+    articles = spread_evenly(_distinct([a for a in articles if a.id not in seen], known), settings.max_articles)
     per_article = [split_sentences(a) for a in articles]
     everything = [s for sentences in per_article for s in sentences]
     if not everything:
         return Summary(headline=_first_title(articles), sentences=[])
+    said = [s.text for a in known for s in split_sentences(a)]
     vectorizer = TfidfVectorizer(analyzer=WORDS, sublinear_tf=True, dtype=np.float32)
-    vectors = vectorizer.fit_transform([s.text for s in everything])  # rows of unit length
+    # Fitted on the known sentences too: a word the earlier reports used throughout weighs less.
+    fitted = vectorizer.fit_transform([s.text for s in everything] + said)  # rows of unit length
+    vectors, said_vectors = fitted[: len(everything)], fitted[len(everything) :]
     article_of = np.repeat(np.arange(len(per_article)), [len(s) for s in per_article])
     centroids = _article_centroids(vectors, article_of, len(per_article))
     topicality = _topicality(vectors, article_of, centroids, settings)
@@ -189,8 +197,9 @@ def summarize_event(
             relevance[selectable] += settings.query_weight * semantic
     else:
         redundant = redundant[np.ix_(selectable, selectable)]
-    concepts = _concepts(pooled, sources, settings)
-    objective = _Objective(pooled, similarity, query_similarity, topical, concepts, settings)
+    concepts = _concepts(pooled, sources, settings, said)
+    familiarity = _familiarity(vectors[index], said_vectors)
+    objective = _Objective(pooled, similarity, query_similarity, topical, concepts, familiarity, settings)
     chosen = [
         selectable[k] for k in objective.select(selectable, relevance[selectable], redundant, after, budget, fill)
     ]
@@ -270,11 +279,12 @@ def _topicality(vectors, article_of: np.ndarray, centroids: np.ndarray, settings
     return topicality
 
 
-def _distinct(articles: Sequence[Article]) -> list[Article]:
+def _distinct(articles: Sequence[Article], known: Sequence[Article] = ()) -> list[Article]:
     """The articles with copies counted once: exact copies (same words), and near copies whose
-    original (``copy_of``, set by dedup) is in the event too. A copy adds no evidence."""
-    present = {a.id for a in articles}
-    seen: set[str] = set()
+    original (``copy_of``, set by dedup) is in the event too, or among the ``known`` articles.
+    A copy adds no evidence."""
+    present = {a.id for a in (*articles, *known)}
+    seen = {" ".join(a.text.lower().split()) for a in known}
     distinct = []
     for article in articles:
         words = " ".join(article.text.lower().split())
@@ -289,6 +299,14 @@ def _query_similarity(vectorizer: TfidfVectorizer, vectors, query: str | None) -
         return None
     asked = vectorizer.transform([query])
     return np.asarray((vectors @ asked.T).todense()).ravel()
+
+
+def _familiarity(vectors, said_vectors) -> np.ndarray:
+    """How close each sentence comes (cosine) to the nearest sentence the reader has already
+    seen; 0 for every sentence when nothing is known."""
+    if said_vectors.shape[0] == 0:
+        return np.zeros(vectors.shape[0], dtype=np.float32)
+    return np.asarray((vectors @ said_vectors.T).max(axis=1).todense()).ravel()
 
 
 def _lead_share(sentence: Sentence, settings: SummarySettings) -> float:
@@ -337,10 +355,15 @@ class _Objective:
         query_similarity: np.ndarray | None,
         topical: np.ndarray,
         concepts: tuple[sparse.csr_matrix, np.ndarray],
+        familiarity: np.ndarray,
         settings: SummarySettings,
     ) -> None:
         self.settings = settings
         self.topical = topical
+        # What the reader has seen is no news: a repeat is never chosen, and what comes near it
+        # is worth less to cover and to choose.
+        self.repeats = familiarity >= settings.redundancy
+        self.novelty = np.clip(1 - settings.known_penalty * familiarity, 0, 1)
         self.concepts, self.concept_weight = concepts
         self.similarity = similarity
         self.sizes = np.array([s.words for s in pooled], dtype=np.float32)
@@ -350,6 +373,7 @@ class _Objective:
         if query_similarity is not None and query_similarity.max() > 0:
             self.weight += settings.query_coverage_weight * query_similarity / query_similarity.max()
         self.weight *= topical  # what the other reports do not confirm is not a fact to cover
+        self.weight *= self.novelty
         self.cap = settings.coverage_saturation * similarity.sum(axis=0) * topical
         # Concepts and similarities are in different units: a full set of concepts weighs
         # ``concept_weight`` times what full coverage does.
@@ -380,7 +404,7 @@ class _Objective:
         # Reading order needs no diversity clusters (k-means is the dearest step of a small summary).
         cluster = np.zeros(len(selectable), dtype=int) if self.in_reading_order else _clusters(rows, self.settings)
         gathered = np.zeros(cluster.max() + 1, dtype=np.float32)
-        reward = np.clip(relevance, 0, None)
+        reward = np.clip(relevance, 0, None) * self.novelty[selectable]
         diversity_scale = self.settings.diversity_weight * rows.sum() / max(len(selectable), 1)
         covered = np.zeros(len(self.cap), dtype=np.float32)
         concepts = self.concepts[selectable]
@@ -390,6 +414,7 @@ class _Objective:
         slot[selectable] = np.arange(len(selectable))
         predecessor = np.where(after[selectable] >= 0, slot[np.maximum(after[selectable], 0)], -1)
         available = ~((after[selectable] >= 0) & (predecessor < 0))  # its predecessor cannot be chosen
+        available &= ~self.repeats[selectable]
         picked = np.zeros(len(selectable), dtype=bool)
         chosen: list[int] = []
         used = 0.0
@@ -423,19 +448,21 @@ class _Objective:
 
 
 def _concepts(
-    pooled: list[Sentence], sources: list[str], settings: SummarySettings
+    pooled: list[Sentence], sources: list[str], settings: SummarySettings, said: Sequence[str] = ()
 ) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Which word pairs each sentence holds (a 0/1 matrix), and each pair's weight: the number of
     independent sources that use it, once at least ``concept_min_df`` do (Gillick & Favre's
-    bigram concepts). The pairs a summary should carry are those the outlets agree on."""
+    bigram concepts). The pairs a summary should carry are those the outlets agree on, less those
+    the reader has already seen in ``said`` (the earlier sentences of an update)."""
+    vectorizer = CountVectorizer(analyzer=_word_pairs, binary=True, dtype=np.float32)
     try:
-        holds = CountVectorizer(analyzer=_word_pairs, binary=True, dtype=np.float32).fit_transform(
-            [s.text for s in pooled]
-        )
+        holds = vectorizer.fit_transform([s.text for s in pooled])
     except ValueError:  # not one pair of words in the whole pool
         return sparse.csr_matrix((len(pooled), 1), dtype=np.float32), np.zeros(1, dtype=np.float32)
     outlets = np.asarray(((holds.T @ _owners(sources)) > 0).sum(axis=1), dtype=np.float32).ravel()
     outlets[outlets < settings.concept_min_df] = 0
+    if said:
+        outlets[np.asarray(vectorizer.transform(said).sum(axis=0)).ravel() > 0] = 0
     return holds.tocsr(), outlets
 
 
