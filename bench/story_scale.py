@@ -32,8 +32,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pipeline_scale import BULK, DEFAULT_EVAL, RESULTS, corpus, run_ingest
 from storyline.config import Settings
-from storyline.embed import MODEL as EMBEDDING_MODEL
 from storyline.describe import build_stories
+from storyline.embed import MODEL as EMBEDDING_MODEL
 from storyline.grouping import link_stories
 from storyline.store import Store
 

@@ -13,12 +13,12 @@ import pytest
 
 from conftest import write_jsonl
 from storyline.config import FactsSettings, Settings
+from storyline.describe import article_facts
 from storyline.extract import extract
 from storyline.facts import analyse_articles, analysis_fingerprint, event_facts
+from storyline.grouping import cluster_events
 from storyline.ingest import read_document
 from storyline.model import Article, RawDocument
-from storyline.describe import article_facts
-from storyline.grouping import cluster_events
 from storyline.pipeline import ingest_paths
 from storyline.scale import EarlyAnalysis, LocalExecutor
 from storyline.store import Store

@@ -10,9 +10,9 @@ import pytest
 from storyline.cluster import EventClusterer, StreamingTfidf, TermVector, article_names, event_id_for
 from storyline.config import ClusterSettings, Settings
 from storyline.extract import extract
+from storyline.grouping import cluster_stories
 from storyline.ingest import read_document
 from storyline.model import Article
-from storyline.grouping import cluster_stories
 
 DATA = Path(__file__).parent / "data"
 KNOWN_WEAKNESS = (

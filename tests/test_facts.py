@@ -218,8 +218,8 @@ def test_disagreement_precision_on_the_labelled_pairs():
 
 
 def test_unchanged_events_are_reused_without_reparsing(baghouz):
-    from storyline.model import EntityGroup, Event
     from storyline.describe import description_fingerprint
+    from storyline.model import EntityGroup, Event
     from storyline.pipeline import build_events
 
     settings = Settings()

@@ -12,10 +12,10 @@ from storyline.cluster.features import TermVector, cosines
 from storyline.cluster.stories import _ProfileSearch, _Stories
 from storyline.config import Settings
 from storyline.extract import extract
+from storyline.grouping import cluster_stories
 from storyline.ingest import read_document
 from storyline.listing import ListQuery
 from storyline.model import Article
-from storyline.grouping import cluster_stories
 from storyline.pipeline import ingest_paths
 from storyline.store import Store
 

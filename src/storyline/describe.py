@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import replace
@@ -30,7 +30,7 @@ from .facts import (
     ready_process,
 )
 from .facts.changes import figure_changes
-from .model import Article, Event, Story, Update
+from .model import Article, Event, Figure, FigureChange, Story, Update
 from .scale import EarlyAnalysis, Executor, LocalExecutor, chunks, local_processes, worker_embed_settings
 from .store import Store
 from .summarize import Summary, describe_story, summarize_event, summarize_update
@@ -59,9 +59,11 @@ def describe_events(
     executor: Executor | None = None,
     store: Store | None = None,
     early: EarlyAnalysis | None = None,
-) -> tuple[list[Event], int]:
+    arrived: Collection[str] = (),
+) -> tuple[list[Event], int, dict[str, list[FigureChange]]]:
     """The events of ``groups`` (event id -> its articles, in time order), each in its story
-    (``story_of``), and how many articles spaCy analysed to describe them.
+    (``story_of``), how many articles spaCy analysed to describe them, and, for each event that
+    had articles before those of ``arrived`` (ids), the figures its new articles changed.
 
     An event of ``known`` with exactly the same articles and copies, described under the same
     settings and version (``Event.made_with``), is reused as it stands. The others are described
@@ -92,6 +94,11 @@ def describe_events(
         )
         summarised = dict(itertools.chain.from_iterable(summaries))
         analyses, analysed = analysing.result()
+    moved = {
+        event_id: _figures_moved(members, arrived, analyses)
+        for event_id, members in changed
+        if any(a.id in arrived for a in members) and not all(a.id in arrived for a in members)
+    }
     tasks = [
         (
             event_id,
@@ -107,7 +114,25 @@ def describe_events(
         chunks(tasks, settings.scale.partition_events),
     )
     described = {event.id: event for event in itertools.chain.from_iterable(made)}
-    return [reused.get(event_id) or described[event_id] for event_id in groups], analysed
+    return [reused.get(event_id) or described[event_id] for event_id in groups], analysed, moved
+
+
+def _figures_moved(
+    members: Sequence[Article], arrived: Collection[str], analyses: Mapping[str, ArticleFacts]
+) -> list[FigureChange]:
+    """The figures the new articles (``arrived``) of an event state otherwise than its earlier
+    ones did, from every figure each article's analysis found (an event of one article shows no
+    figures, yet what it said is what a reader knew)."""
+
+    def figures(new: bool) -> list[Figure]:
+        return [
+            claim.figure
+            for a in members
+            if (a.id in arrived) == new and a.id in analyses
+            for claim in analyses[a.id].claims
+        ]
+
+    return figure_changes(figures(False), figures(True), set(arrived))
 
 
 def build_stories(events: Sequence[Event], settings: Settings) -> list[Story]:
@@ -120,11 +145,15 @@ def build_stories(events: Sequence[Event], settings: Settings) -> list[Story]:
 
 
 def event_updates(
-    events: Sequence[Event], before: Mapping[str, Event], arrived: set[str], at: datetime, settings: Settings
+    events: Sequence[Event],
+    moved: Mapping[str, Sequence[FigureChange]],
+    arrived: set[str],
+    at: datetime,
+    settings: Settings,
 ) -> list[Update]:
     """One update per event of ``events`` that holds an article of ``arrived`` (ids): a new event
-    is reported with its own summary; an event that had articles before (``before``, as it was
-    stored) with what its new articles add and the figures that moved."""
+    is reported with its own summary; an event that had articles before with what its new
+    articles add and the figures that moved (``moved``, by event, as ``describe_events`` gives)."""
     updates = []
     for event in events:
         new = [a for a in event.articles if a.id in arrived]
@@ -135,8 +164,7 @@ def event_updates(
             summary = summarize_update(
                 earlier, new, settings=settings.summary, sentence_settings=settings.sentences
             ).sentences
-            previous = before.get(event.id)
-            changes = figure_changes(previous.figures if previous else (), event.figures, {a.id for a in new})
+            changes = list(moved.get(event.id, ()))
         else:
             summary, changes = event.summary, []
         updates.append(

@@ -144,7 +144,7 @@ def run_jobs(settings: Settings, job_ids: list[str]) -> None:
         if not stored:
             return
         try:
-            events, stories, _ = refresh_events(store, settings)
+            events, stories, _ = refresh_events(store, settings, on_notice=log.info)
         except Exception as exc:
             log.exception("jobs %s: the event rebuild failed", ", ".join(stored))
             for job_id in stored:

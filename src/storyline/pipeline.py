@@ -36,7 +36,7 @@ from .grouping import (
     grouping_state,
 )
 from .ingest import find_inputs, read_documents
-from .model import Article, Event, Failure, IngestReport, RawDocument, Story, Update
+from .model import Article, Event, Failure, FigureChange, IngestReport, RawDocument, Story, Update
 from .scale import (
     EarlyAnalysis,
     Executor,
@@ -58,9 +58,11 @@ def ingest_paths(
     fetch_entries: bool = False,
     executor: Executor | None = None,
     rebuild: bool = True,
+    on_notice: Callable[[str], None] = lambda message: None,
 ) -> IngestReport:
-    """Read, extract, clean and store every input under ``paths``, then rebuild the events
-    (unless not ``rebuild``: the API's job runner rebuilds once for several jobs).
+    """Read, extract, clean and store every input under ``paths``, then bring the events and
+    stories up to them (``refresh_events``, which tells ``on_notice`` what a user should know;
+    unless not ``rebuild``: the API's job runner refreshes once for several jobs).
 
     An input is a file, a directory, or an http(s) URL of a page or a feed. A feed given as a
     URL has each entry's page fetched and extracted; a feed file too when ``fetch_entries``,
@@ -96,7 +98,7 @@ def ingest_paths(
             extracted = _extract_on(executor, paths, settings, fetcher, fetch_entries)
         _store_documents(extracted, store, settings, report, on_failure, on_document, on_articles)
         if rebuild:
-            report.events, report.stories, report.analysed = refresh_events(store, settings, executor, early)
+            report.events, report.stories, report.analysed = refresh_events(store, settings, executor, early, on_notice)
     return report
 
 
@@ -140,6 +142,7 @@ def watch_feeds(
     fetcher: Fetcher,
     boilerplate: BoilerplateModel,
     on_failure: Callable[[Failure], None] = lambda failure: None,
+    on_notice: Callable[[str], None] = lambda message: None,
 ) -> IngestReport:
     """Poll ``feeds`` once: a conditional GET each, then the pages of entries never seen before.
 
@@ -168,7 +171,7 @@ def watch_feeds(
         validators = ("", "") if retry else (fetched.etag, fetched.last_modified)
         store.record_feed(feed_url, *validators, [link for link in fresh if link not in retry])
     if report.new:
-        report.events, report.stories, report.analysed = refresh_events(store, settings)
+        report.events, report.stories, report.analysed = refresh_events(store, settings, on_notice=on_notice)
     return report
 
 
@@ -299,11 +302,14 @@ def refresh_events(
                     "the events were grouped by another version or other settings: grouping every stored article again"
                 )
             return _regroup(store, settings, executor, early, record_updates=not stale and not store.counts()["events"])
-        return _continue(grouping, store, settings, executor, early)
+        return _continue(grouping, store, settings, executor, early, on_notice)
 
 
 def rebuild_events(
-    store: Store, settings: Settings, executor: Executor | None = None, on_notice: Callable[[str], None] = print
+    store: Store,
+    settings: Settings,
+    executor: Executor | None = None,
+    on_notice: Callable[[str], None] = lambda message: None,
 ) -> tuple[int, int, int]:
     """Group every stored article again from nothing and describe the events anew where their
     articles changed (``storyline rebuild``); no updates are recorded: nothing arrived."""
@@ -320,8 +326,12 @@ def _regroup(
     articles = store.articles_after(0, last)
     known = store.events_made_with(description_fingerprint(settings), {a.id: a for a in articles})
     grouping = Grouping(settings)
-    _, groups = _group(grouping, articles, store, settings, executor, early, last)
-    events, analysed = describe_events(groups, _stories_of(grouping, groups), settings, known, executor, store, early)
+    change = _add(grouping, articles, store, settings, executor, early)
+    grouping.grouped = last
+    groups = _members(grouping, change.events, articles, store)
+    events, analysed, _ = describe_events(
+        groups, _stories_of(grouping, groups), settings, known, executor, store, early
+    )
     stories = build_stories(events, settings)
     updates = _updates(events, stories, {}, {e.id: e for e in events}, articles, settings) if record_updates else []
     store.clear_grouping()
@@ -338,18 +348,28 @@ def _continue(
     settings: Settings,
     executor: Executor | None,
     early: EarlyAnalysis | None,
+    on_notice: Callable[[str], None],
 ) -> tuple[int, int, int]:
     """Group the articles stored since ``grouping`` last read, then describe and write what
-    changed, and the state, in the store."""
+    changed (and the events described under other settings or another version), the updates
+    and the state, in the store."""
     last = store.last_ingest_order()
     arrived = store.articles_after(grouping.grouped, last)
-    if not arrived:
+    described_otherwise = set(store.events_made_otherwise(description_fingerprint(settings)))
+    if not arrived and not described_otherwise:
         counts = store.counts()
         return counts["events"], counts["stories"], 0
-    change, groups = _group(grouping, arrived, store, settings, executor, early, last)
-    before = {e.id: e for e in store.events_by_id(sorted(groups))}
-    events, analysed = describe_events(
-        groups, _stories_of(grouping, groups), settings, before.values(), executor, store, early
+    if described_otherwise:
+        on_notice(
+            f"{len(described_otherwise)} events were described by another version or settings: describing them again"
+        )
+    change = _add(grouping, arrived, store, settings, executor, early)
+    grouping.grouped = last
+    redo = described_otherwise - set(change.merged_events)
+    change.stories |= {grouping.story_of(event_id) for event_id in redo}
+    groups = _members(grouping, change.events | redo, arrived, store)
+    events, analysed, moved = describe_events(
+        groups, _stories_of(grouping, groups), settings, (), executor, store, early, {a.id for a in arrived}
     )
     story_events = _story_members(grouping, store, change, events)
     changed = {e.id: e for e in events}
@@ -360,7 +380,7 @@ def _continue(
         if event_id in everything:
             members.setdefault(story_id, []).append(replace(everything[event_id], story_id=story_id))
     stories = [describe_story(story_id, group, settings.stories) for story_id, group in members.items()]
-    updates = _updates(events, stories, before, everything, arrived, settings)
+    updates = _updates(events, stories, moved, everything, arrived, settings)
     store.write_events(events, gone=change.merged_events)
     store.write_stories(stories, gone=change.merged_stories)
     head, blocks = grouping_state(grouping)
@@ -371,27 +391,32 @@ def _continue(
     return counts["events"], counts["stories"], analysed
 
 
-def _group(
+def _add(
     grouping: Grouping,
     articles: list[Article],
     store: Store,
     settings: Settings,
     executor: Executor | None,
     early: EarlyAnalysis | None,
-    last: int,
-) -> tuple[GroupingChange, dict[str, list[Article]]]:
-    """Add ``articles`` (stored up to ``ingest_order`` ``last``) to ``grouping``; return what
-    changed and the articles of each changed event (the earlier ones read from the store)."""
+) -> GroupingChange:
+    """Add time-ordered stored ``articles`` to ``grouping``; return what changed."""
+    if not articles:
+        return GroupingChange()
     dense, copies = article_inputs(articles, settings, executor, store)
     if early is not None:
         early.expect(articles, store.analysed_among(analysis_fingerprint(settings.facts), [a.id for a in articles]))
-    change = grouping.add(articles, copies, dense, on_join=early.joined if early is not None else None)
-    grouping.grouped = last
-    arrived = {a.id: a for a in articles}
-    member_ids = {event_id: grouping.members(event_id) for event_id in sorted(change.events)}
-    earlier = store.articles_by_id([i for ids in member_ids.values() for i in ids if i not in arrived])
-    groups = {event_id: [arrived.get(i) or earlier[i] for i in ids] for event_id, ids in member_ids.items()}
-    return change, groups
+    return grouping.add(articles, copies, dense, on_join=early.joined if early is not None else None)
+
+
+def _members(
+    grouping: Grouping, event_ids: Iterable[str], arrived: Sequence[Article], store: Store
+) -> dict[str, list[Article]]:
+    """The articles of each of ``event_ids``, in arrival order: those of ``arrived`` as given,
+    the others read from the store."""
+    given = {a.id: a for a in arrived}
+    member_ids = {event_id: grouping.members(event_id) for event_id in sorted(event_ids)}
+    earlier = store.articles_by_id([i for ids in member_ids.values() for i in ids if i not in given])
+    return {event_id: [given.get(i) or earlier[i] for i in ids] for event_id, ids in member_ids.items()}
 
 
 def _stories_of(grouping: Grouping, groups: Mapping[str, list[Article]]) -> dict[str, str]:
@@ -414,7 +439,7 @@ def _story_members(grouping: Grouping, store: Store, change: GroupingChange, eve
 def _updates(
     events: Sequence[Event],
     stories: Sequence[Story],
-    before: Mapping[str, Event],
+    moved: Mapping[str, Sequence[FigureChange]],
     everything: Mapping[str, Event],
     arrived: Sequence[Article],
     settings: Settings,
@@ -422,7 +447,7 @@ def _updates(
     """The updates of the events and stories that hold an article of ``arrived``."""
     at = datetime.now(UTC)
     ids = {a.id for a in arrived}
-    events_now = event_updates(events, before, ids, at, settings)
+    events_now = event_updates(events, moved, ids, at, settings)
     return events_now + story_updates(stories, everything, events_now, ids, at, settings)
 
 

@@ -114,12 +114,34 @@ def ingest(
             on_document=lambda doc: progress.update(task, advance=1, description=_short(doc.origin)),
             fetch_entries=fetch_entries,
             executor=executor,
+            on_notice=warn,
         )
     click.echo(_tally(report))
     for line in _reasons(report):
         click.echo(line)
     if report.failed:
         sys.exit(1)
+
+
+@main.command()
+@db_option
+@click.option("--no-facts", is_flag=True, help="Skip spaCy's names, figures and dates (as ingest --no-facts).")
+def rebuild(db: str, no_facts: bool) -> None:
+    """Group every stored article into events and stories again, from nothing.
+
+    An ingest continues the grouping the store keeps; after an upgrade or a change of settings
+    that groups otherwise, the next ingest does this by itself (and says so). Events whose
+    articles come out the same keep their summaries; no updates are recorded.
+    """
+    from ..pipeline import rebuild_events
+    from ..store import Store
+
+    settings = Settings.from_env(db)
+    settings = replace(settings, facts=replace(settings.facts, enabled=settings.facts.enabled and not no_facts))
+    with Store(settings.db) as store:
+        events, stories, _ = rebuild_events(store, settings, on_notice=warn)
+        articles = store.counts()["articles"]
+    click.echo(f"{articles} articles grouped again: {events} events in {stories} stories")
 
 
 def _progress() -> Progress:
@@ -194,7 +216,7 @@ def watch(
     boilerplate = BoilerplateModel(settings.clean)
     with Store(settings.db) as store, Fetcher(settings.fetch) as fetcher:
         while True:
-            report = watch_feeds(urls, store, settings, fetcher, boilerplate, on_failure=warn)
+            report = watch_feeds(urls, store, settings, fetcher, boilerplate, on_failure=warn, on_notice=warn)
             click.echo(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S}Z {len(urls)} feeds: {_tally(report)}")
             if once:
                 break

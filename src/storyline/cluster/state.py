@@ -38,6 +38,8 @@ _ALLOWED = {
     ("numpy._core.multiarray", "_reconstruct"),
     ("numpy.core.multiarray", "scalar"),
     ("numpy._core.multiarray", "scalar"),
+    ("numpy._core.numeric", "_frombuffer"),
+    ("numpy.core.numeric", "_frombuffer"),
     ("storyline.cluster.features", "ArticleView"),
     ("storyline.cluster.features", "TermVector"),
     ("storyline.cluster.features", "NameStatistics"),

@@ -23,8 +23,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from ..cluster import clustering_embedder
 from ..config import Settings
 from ..errors import InputError
-from ..model import Article
 from ..grouping import cluster_stories
+from ..model import Article
 from .datasets import LabelledArticle, duc_articles, gva_articles, multinews_articles, time_order, uci_articles
 
 

@@ -94,6 +94,13 @@ class GroupingStore:
             )
             return [article_from_row(row) for row in rows]
 
+    def events_made_otherwise(self, made_with: str) -> list[str]:
+        """The ids of the stored events described under another fingerprint than ``made_with``
+        (another version or other settings): they are described again."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(text("SELECT id FROM events WHERE made_with <> :m ORDER BY id"), {"m": made_with})
+            return [row.id for row in rows]
+
     def story_event_ids(self, story_ids: Sequence[str]) -> list[str]:
         """The ids of the stored events of ``story_ids``."""
         return sorted(
