@@ -21,7 +21,7 @@ from threadpoolctl import threadpool_limits
 from .clean import BoilerplateModel
 from .cluster import EventClusterer, StoryLinker, clustering_embedder
 from .config import Settings
-from .dedup import ExactDuplicates
+from .dedup import CopyFinder, ExactDuplicates, MemorySignatureIndex
 from .embed import MODEL as EMBEDDING_MODEL
 from .embed import load_embedder
 from .errors import InputError, UnsupportedInput
@@ -43,7 +43,6 @@ from .scale import (
     LocalExecutor,
     article_features,
     chunks,
-    copy_groups,
     extract_partition,
     holds_articles,
     input_partitions,
@@ -346,12 +345,13 @@ def cluster_events(
             fresh = [row for row, a in enumerate(articles) if a.id not in stored]
             store.add_article_vectors(model, [articles[row].id for row in fresh], vectors[fresh])
     copies = {}
-    groups = copy_groups(signatures, settings.dedup)
+    found = CopyFinder(MemorySignatureIndex(), settings.dedup).find_copies([a.id for a in articles], signatures)
     del signatures  # 50 MB at 100,000 articles, not needed by the clustering
-    for row, original in enumerate(groups):
-        articles[row].copy_of = articles[original].id if original != row else ""
-        if original != row:
-            copies[articles[row].id] = articles[original].id
+    for article, row in zip(articles, found, strict=True):
+        article.copy_of = row.original_id
+        if row.original_id:
+            copies[article.id] = row.original_id
+    del found  # the signatures again, and their band keys
     clusterer = EventClusterer(settings.cluster, embedder)
     opened: list[str] = []  # each article's event as the clusterer gave it, before later merges
     # One BLAS thread: a multi-threaded matrix-vector product may sum in another order from run

@@ -51,6 +51,7 @@ from ..rows import (
     story_names,
 )
 from ..schema import MIGRATIONS, SCHEMA_VERSION, for_dialect
+from .signatures import SignatureStore
 from .updates import UpdateStore
 
 ListKind = Literal["events", "stories"]
@@ -98,7 +99,7 @@ def _storable(article: Article) -> Article:
     return replace(article, **unstorable) if unstorable else article
 
 
-class Store(UpdateStore):
+class Store(SignatureStore, UpdateStore):
     """Articles, raw documents, the grouping state, events, stories and their updates in one
     database; each kind of thing read and written by its own part (a mixin in this package)."""
 
