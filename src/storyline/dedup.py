@@ -188,9 +188,10 @@ class CopyFinder:
     def find_copies(
         self, article_ids: Sequence[str], signatures: np.ndarray, first_arrival: int = 0
     ) -> list[SignatureRow]:
-        """For new articles in time order and their signatures (``signature_of``, one row each),
-        the rows for the index, each with its article's original ('' for none). Arrivals are
-        numbered from ``first_arrival``, which follows the index's last.
+        """For new articles in time order (none of them in the index yet) and their signatures
+        (``signature_of``, one row each), the rows for the index, each with its article's
+        original ('' for none). Arrivals are numbered from ``first_arrival``, which follows the
+        index's last.
 
         Only the index's signatures that share a band key with a new article are read, in one
         call, so the cost follows the new articles and their candidates, not the index's size.
