@@ -288,7 +288,7 @@ STAGES = {
         ("store.py", "articles"),
         ("store.py", "events"),
     ],
-    "dedup": [("dedup.py", "signature"), ("scale.py", "copy_groups")],
+    "dedup": [("dedup.py", "signature_of"), ("dedup.py", "find_copies")],
     "embed": [("scale.py", "article_features")],  # less the signatures made there (dedup)
     "cluster": [("cluster.py", "partial_fit")],
     "summarize": [("pipeline.py", "summarize_articles")],

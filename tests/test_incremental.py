@@ -160,7 +160,9 @@ def test_a_changed_setting_regroups_the_store_and_says_so(tmp_path):
 
 def _kill_trial_inputs(tmp_path: Path) -> tuple[Path, Path]:
     """Two batches: a base and what is added, real articles (the bundled tests' and Baghouz)."""
-    base = write_jsonl(tmp_path / "base.jsonl", [json.loads(x) for x in (DATA / "quake.jsonl").read_text().splitlines()])
+    base = write_jsonl(
+        tmp_path / "base.jsonl", [json.loads(x) for x in (DATA / "quake.jsonl").read_text().splitlines()]
+    )
     added = tmp_path / "added"
     added.mkdir()
     (added / "final.jsonl").write_text((DATA / "final.jsonl").read_text())
@@ -195,7 +197,9 @@ def _kill_runs(make_db, tmp_path: Path, trials: int) -> None:
     for trial in range(trials):
         db = make_db(f"trial{trial}")
         subprocess.run([*command, str(base), "--db", db], env=env, check=True, capture_output=True)
-        victim = subprocess.Popen([*command, str(added), "--db", db], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        victim = subprocess.Popen(
+            [*command, str(added), "--db", db], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(chance.uniform(0.1, duration))
         victim.send_signal(signal.SIGKILL)
         victim.wait()
@@ -234,7 +238,12 @@ def test_two_writers_take_turns_and_store_nothing_twice(tmp_path):
     assert len(events) == counts["articles"]  # every article in exactly one event, none stored twice
     reference = str(tmp_path / "one.db")
     for path in (base, added):
-        assert run_cli("ingest", "--no-facts", str(path), "--db", reference, env={"STORYLINE_EMBEDDINGS": "off"}).returncode == 0
+        assert (
+            run_cli(
+                "ingest", "--no-facts", str(path), "--db", reference, env={"STORYLINE_EMBEDDINGS": "off"}
+            ).returncode
+            == 0
+        )
     with Store(reference) as store:
         assert store.counts()["articles"] == counts["articles"]
 

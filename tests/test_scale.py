@@ -21,9 +21,9 @@ from warcio.warcwriter import WARCWriter
 
 from conftest import EVAL, EXAMPLES, run_cli
 from storyline.config import ClusterSettings, DedupSettings, EmbedSettings, ScaleSettings
-from storyline.dedup import mark_copies
+from storyline.dedup import CopyFinder, MemorySignatureIndex, mark_copies
 from storyline.model import Article
-from storyline.scale import article_features, copy_groups, holds_articles, input_partitions
+from storyline.scale import article_features, holds_articles, input_partitions
 from storyline.store import Store
 
 GVA = EVAL / "gva-incidents-dev" / "gva_incidents_2013_2015.jsonl.gz"
@@ -190,9 +190,9 @@ def _wire_articles() -> list[Article]:
     ]
 
 
-def test_band_key_grouping_finds_the_copies_sequential_dedup_finds() -> None:
-    """Copies spread over partitions (features made 2 articles at a time) are grouped as
-    datasketch's MinHashLSH finds them one article after another."""
+def test_signatures_made_in_partitions_find_the_copies_of_one_pass() -> None:
+    """Copies spread over partitions (features made 2 articles at a time) are found as
+    ``mark_copies`` finds them, signing the articles in this process one after another."""
     settings = DedupSettings()
     articles = _wire_articles()
     no_model = EmbedSettings(enabled=False)
@@ -200,8 +200,8 @@ def test_band_key_grouping_finds_the_copies_sequential_dedup_finds() -> None:
         article_features((articles[i : i + 2], [False, False]), ClusterSettings(), no_model, settings)[1]
         for i in range(0, len(articles), 2)
     ]
-    originals = copy_groups(np.vstack(parts), settings)
-    grouped = {articles[i].id: articles[o].id for i, o in enumerate(originals) if o != i}
+    rows = CopyFinder(MemorySignatureIndex(), settings).find_copies([a.id for a in articles], np.vstack(parts))
+    grouped = {row.article_id: row.original_id for row in rows if row.original_id}
     assert grouped == mark_copies([Article(id=a.id, text=a.text) for a in articles], settings)
     assert grouped == {"c": "a", "e": "a", "f": "b"}
 

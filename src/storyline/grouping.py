@@ -35,9 +35,10 @@ from .cluster import EventClusterer, StoryLinker, clustering_embedder
 from .cluster.same_event import MODEL_FILE
 from .cluster.state import dumps, loads
 from .config import Settings
+from .dedup import CopyFinder, MemorySignatureIndex, SignatureRow
 from .embed import MODEL as EMBEDDING_MODEL
 from .model import Article
-from .scale import Executor, LocalExecutor, article_features, chunks, copy_groups, worker_embed_settings
+from .scale import Executor, LocalExecutor, article_features, chunks, worker_embed_settings
 from .store import Store
 
 GROUPING_VERSION = 1
@@ -176,12 +177,26 @@ def grouping_state(grouping: Grouping) -> tuple[bytes, dict[int, bytes]]:
     return head, {block: dumps(views) for block, views in grouping.clusterer.view_blocks().items()}
 
 
+@dataclass
+class ArticleInputs:
+    """What the grouping reads of a batch of articles besides their text."""
+
+    dense: np.ndarray | None  # MiniLM vectors, one row per article (None without the model)
+    copies: dict[str, str]  # copy id -> original id (also set as each article's ``copy_of``)
+    signatures: list[SignatureRow]  # what the near-duplicate index keeps of them
+
+
 def article_inputs(
-    articles: Sequence[Article], settings: Settings, executor: Executor | None = None, store: Store | None = None
-) -> tuple[np.ndarray | None, dict[str, str]]:
-    """What the grouping reads of time-ordered ``articles`` besides their text: their MiniLM
-    vectors (None without the model; those in ``store`` reused, the new ones kept there) and
-    their near-duplicate copies (copy id -> original id, also set as ``copy_of``).
+    articles: Sequence[Article],
+    settings: Settings,
+    executor: Executor | None = None,
+    store: Store | None = None,
+    first_arrival: int = 0,
+) -> ArticleInputs:
+    """The MiniLM vectors and near-duplicate copies of time-ordered ``articles``, the
+    ``first_arrival``-th article onwards of the grouping: vectors in ``store`` are reused and new
+    ones kept there; copies are found among them and the signatures ``store`` keeps (those
+    the grouping's commit writes: ``ArticleInputs.signatures``), else among them alone.
 
     Vectors and MinHash signatures are computed partition by partition on ``executor``.
     """
@@ -208,12 +223,15 @@ def article_inputs(
         if store is not None:
             fresh = [row for row, a in enumerate(articles) if a.id not in stored]
             store.add_article_vectors(model, [articles[row].id for row in fresh], vectors[fresh])
+    index = store if store is not None else MemorySignatureIndex()
+    rows = CopyFinder(index, settings.dedup).find_copies(ids, signatures, first_arrival)
+    del signatures  # 50 MB at 100,000 articles; the rows hold them again for the index
     copies = {}
-    for row, original in enumerate(copy_groups(signatures, settings.dedup)):
-        articles[row].copy_of = articles[original].id if original != row else ""
-        if original != row:
-            copies[articles[row].id] = articles[original].id
-    return vectors, copies
+    for article, row in zip(articles, rows, strict=True):
+        article.copy_of = row.original_id
+        if row.original_id:
+            copies[article.id] = row.original_id
+    return ArticleInputs(vectors, copies, rows)
 
 
 def cluster_stories(
@@ -221,9 +239,9 @@ def cluster_stories(
 ) -> tuple[list[str], list[str]]:
     """Group time-ordered articles held in memory into events and stories: one event id and
     one story id per article."""
-    dense, copies = article_inputs(articles, settings, executor)
+    inputs = article_inputs(articles, settings, executor)
     grouping = Grouping(settings)
-    grouping.add(articles, copies, dense)
+    grouping.add(articles, inputs.copies, inputs.dense)
     events = [grouping.event_of(a.id) for a in articles]
     return events, [grouping.story_of(event) for event in events]
 
@@ -300,7 +318,8 @@ def cluster_events(
 ) -> Clustering:
     """The events alone of time-ordered articles held in memory (``on_join``: see
     ``EventClusterer.partial_fit``), as ``Grouping.add`` clusters them."""
-    dense, copies = article_inputs(articles, settings, executor)
+    inputs = article_inputs(articles, settings, executor)
+    dense, copies = inputs.dense, inputs.copies
     clusterer = Grouping(settings).clusterer
     opened: list[str] = []
     with threadpool_limits(1):  # as in ``Grouping.add``

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .clean import BoilerplateModel
 from .config import Settings
+from .dedup import SignatureRow
 from .describe import (
     build_stories,
     describe_events,
@@ -46,6 +47,7 @@ from .scale import (
     input_partitions,
 )
 from .store import Store
+from .store.signatures import insert_signatures
 from .summarize import describe_story
 
 
@@ -325,8 +327,9 @@ def _regroup(
     last = store.last_ingest_order()
     articles = store.articles_after(0, last)
     known = store.events_made_with(description_fingerprint(settings), {a.id: a for a in articles})
+    store.clear_grouping()  # the old signatures must not be found as earlier articles
     grouping = Grouping(settings)
-    change = _add(grouping, articles, store, settings, executor, early)
+    change, signatures = _add(grouping, articles, store, settings, executor, early)
     grouping.grouped = last
     groups = _members(grouping, change.events, articles, store)
     events, analysed, _ = describe_events(
@@ -334,11 +337,10 @@ def _regroup(
     )
     stories = build_stories(events, settings)
     updates = _updates(events, stories, {}, {e.id: e for e in events}, articles, settings) if record_updates else []
-    store.clear_grouping()
     store.replace_events(events)
     store.replace_stories(stories)
     head, blocks = grouping_state(grouping)
-    store.commit_grouping(head, blocks, updates)
+    store.commit_grouping(head, blocks, updates, extra=partial(insert_signatures, rows=signatures))
     return len(events), len(stories), analysed
 
 
@@ -363,7 +365,7 @@ def _continue(
         on_notice(
             f"{len(described_otherwise)} events were described by another version or settings: describing them again"
         )
-    change = _add(grouping, arrived, store, settings, executor, early)
+    change, signatures = _add(grouping, arrived, store, settings, executor, early)
     grouping.grouped = last
     redo = described_otherwise - set(change.merged_events)
     change.stories |= {grouping.story_of(event_id) for event_id in redo}
@@ -385,7 +387,11 @@ def _continue(
     store.write_stories(stories, gone=change.merged_stories)
     head, blocks = grouping_state(grouping)
     store.commit_grouping(
-        head, blocks, updates, renamed={"event": change.merged_events, "story": change.merged_stories}
+        head,
+        blocks,
+        updates,
+        renamed={"event": change.merged_events, "story": change.merged_stories},
+        extra=partial(insert_signatures, rows=signatures),
     )
     counts = store.counts()
     return counts["events"], counts["stories"], analysed
@@ -398,14 +404,16 @@ def _add(
     settings: Settings,
     executor: Executor | None,
     early: EarlyAnalysis | None,
-) -> GroupingChange:
-    """Add time-ordered stored ``articles`` to ``grouping``; return what changed."""
+) -> tuple[GroupingChange, list[SignatureRow]]:
+    """Add time-ordered stored ``articles`` to ``grouping``; return what changed and the
+    near-duplicate signatures to keep for them."""
     if not articles:
-        return GroupingChange()
-    dense, copies = article_inputs(articles, settings, executor, store)
+        return GroupingChange(), []
+    inputs = article_inputs(articles, settings, executor, store, first_arrival=len(grouping.clusterer))
     if early is not None:
         early.expect(articles, store.analysed_among(analysis_fingerprint(settings.facts), [a.id for a in articles]))
-    return grouping.add(articles, copies, dense, on_join=early.joined if early is not None else None)
+    change = grouping.add(articles, inputs.copies, inputs.dense, on_join=early.joined if early is not None else None)
+    return change, inputs.signatures
 
 
 def _members(

@@ -8,10 +8,9 @@ into partitions, and the work that is independent per item runs on them in paral
 - features: MiniLM vectors and MinHash signatures, ``partition_articles`` articles per task;
 - summaries and facts: ``partition_events`` events per task.
 
-What needs the whole stream stays in the caller, on small data: near-duplicate grouping (the
-LSH band keys of every article grouped across partitions, candidate pairs verified on their
-signatures, copies joined by connected components), and the time-ordered clustering, which
-consumes the embedded stream batch by batch.
+What needs the whole stream stays in the caller, on small data: near-duplicate grouping
+(``dedup.CopyFinder`` over the signatures made on the workers), and the time-ordered clustering,
+which consumes the embedded stream batch by batch.
 
 ``LocalExecutor`` runs partitions in this process; ``DaskExecutor`` on a Dask cluster (a
 ``LocalCluster`` of ``workers`` processes, or an existing scheduler). Both give results in
@@ -36,12 +35,10 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
 from .cluster import clustering_embedder, dense_text, event_id_for
 from .config import ClusterSettings, DedupSettings, EmbedSettings, ExtractSettings, ScaleSettings, Settings
-from .dedup import NearDuplicates, normalised_words
+from .dedup import signature_of
 from .errors import InputError, StorylineError
 from .extract import Extraction, extract
 from .facts import ArticleFacts, analyse_articles, ready_process
@@ -373,11 +370,8 @@ def article_features(
     signature (``uint32``; zero rows for texts too short to be copies)."""
     articles, embed_missing = task
     signatures = np.zeros((len(articles), dedup.num_perm), dtype=np.uint32)
-    finder = NearDuplicates(dedup)
     for row, article in enumerate(articles):
-        words = normalised_words(article.text)
-        if len(words) >= dedup.min_words:
-            signatures[row] = finder.signature(words).hashvalues  # datasketch keeps values below 2**32
+        signatures[row] = signature_of(article.text, dedup)
     embedder = clustering_embedder(cluster, embed)
     if embedder is None:
         return None, signatures
@@ -391,51 +385,6 @@ def article_features(
 def worker_embed_settings(embed: EmbedSettings, executor: Executor) -> EmbedSettings:
     """On a cluster each worker process is one core: one onnxruntime thread each."""
     return embed if isinstance(executor, LocalExecutor) else replace(embed, threads=1)
-
-
-# -- near duplicates across partitions ------------------------------------------------------------
-
-
-def lsh_bands(dedup: DedupSettings) -> tuple[int, int]:
-    """(bands, rows per band) for the Jaccard threshold: datasketch's own optimum, so that the
-    grouping finds the candidates ``MinHashLSH`` would."""
-    from datasketch.lsh import _optimal_param
-
-    return _optimal_param(dedup.jaccard, dedup.num_perm, 0.5, 0.5)
-
-
-def copy_groups(signatures: np.ndarray, dedup: DedupSettings) -> np.ndarray:
-    """For articles in time order, the row of the article each one copies (itself if none).
-
-    Band keys (a hash of each band of the signature) are grouped over the whole stream, so
-    candidates from any partitions meet; a candidate pair counts when its estimated Jaccard
-    reaches ``dedup.jaccard``; copies are the connected components of those pairs, each led by
-    its earliest article (a copy of a copy points to the first original, as in dedup.py).
-    Rows of zeros (short texts) are never copies.
-    """
-    n = len(signatures)
-    bands, rows = lsh_bands(dedup)
-    usable = np.flatnonzero(signatures.any(axis=1))
-    pairs: set[tuple[int, int]] = set()
-    for band in range(bands):
-        block = np.ascontiguousarray(signatures[usable, band * rows : (band + 1) * rows])
-        keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
-        order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
-        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-        sizes = np.diff(np.r_[starts, len(keys)])
-        for start, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
-            members = usable[order[start : start + size]]
-            pairs.update(itertools.combinations(sorted(members.tolist()), 2))
-    if not pairs:
-        return np.arange(n)
-    left, right = np.array(sorted(pairs)).T
-    agree = (signatures[left] == signatures[right]).mean(axis=1) >= dedup.jaccard
-    graph = sparse.coo_matrix((np.ones(agree.sum()), (left[agree], right[agree])), shape=(n, n))
-    _, component = connected_components(graph, directed=False)
-    first = np.full(component.max() + 1, n)
-    np.minimum.at(first, component, np.arange(n))
-    return first[component]
 
 
 def chunks(items: Sequence[Item], size: int) -> Iterator[Sequence[Item]]:

@@ -53,6 +53,7 @@ from ..rows import (
 from ..schema import MIGRATIONS, SCHEMA_VERSION, for_dialect
 from .grouping import GroupingStore
 from .lookup import lookup_rows
+from .signatures import SignatureStore
 from .updates import UpdateStore
 
 ListKind = Literal["events", "stories"]
@@ -100,7 +101,7 @@ def _storable(article: Article) -> Article:
     return replace(article, **unstorable) if unstorable else article
 
 
-class Store(GroupingStore, UpdateStore):
+class Store(GroupingStore, SignatureStore, UpdateStore):
     """Articles, raw documents, the grouping state, events, stories and their updates in one
     database; each kind of thing read and written by its own part (a mixin in this package)."""
 
