@@ -1,82 +1,66 @@
-"""Updates: what new articles report that earlier ones did not, and the figures that moved."""
+"""``storyline updates``: what ingests added to events and stories, from the real CLI."""
 
-from __future__ import annotations
+import json
 
-from dataclasses import replace
-
-import pytest
-
-from storyline.config import FactsSettings, SummarySettings
-from storyline.extract import extract
-from storyline.facts import analyse_articles
-from storyline.facts.changes import figure_changes
-from storyline.ingest import read_document
-from storyline.model import Article, Figure
-from storyline.summarize import summarize_event, summarize_update
+from conftest import OPENED_AT, UPDATED_AT, run_cli
 
 
-@pytest.fixture(scope="module")
-def baghouz() -> list[Article]:
-    from tests.conftest import EXAMPLES
-
-    return [extract(read_document(p)).articles[0] for p in sorted(EXAMPLES.glob("*.txt"))]
-
-
-@pytest.fixture(scope="module")
-def baghouz_figures(baghouz) -> dict[str, list[Figure]]:
-    """Each bundled article's figures, as spaCy reads them for an event's facts."""
-    return {found.article_id: [c.figure for c in found.claims] for found in analyse_articles(baghouz, FactsSettings())}
+def _updates(db: str, *options: str) -> list[dict]:
+    result = run_cli("updates", "--db", db, "--format", "json", *options)
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
 
 
-def test_without_earlier_articles_an_update_is_the_event_summary(baghouz):
-    settings = SummarySettings()
-    assert summarize_update([], baghouz) == summarize_event(baghouz, settings.update_words)
+def _ids(db: str, kind: str, *options: str) -> set[str]:
+    result = run_cli(kind, "--db", db, "--format", "json", "--limit", "0", *options)
+    assert result.returncode == 0, result.stderr
+    return {json.loads(line)["id"] for line in result.stdout.splitlines()}
 
 
-def test_an_update_cites_only_new_articles_within_its_budget(baghouz):
-    earlier, new = baghouz
-    summary = summarize_update([earlier], [new], words=60)
-    assert summary.sentences
-    assert {s.article_id for s in summary.sentences} == {new.id}
-    assert sum(s.words for s in summary.sentences) <= 60
+def test_updates_are_listed_newest_first_with_cited_sentences(updated_db):
+    found = _updates(updated_db, "--limit", "0")
+    assert {u["kind"] for u in found} == {"event", "story"}
+    assert [u["seq"] for u in found] == sorted((u["seq"] for u in found), reverse=True)
+    assert found[0]["at"] == UPDATED_AT.isoformat() and found[-1]["at"] == OPENED_AT.isoformat()
+    assert all(s["article_id"] in u["articles"] or u["kind"] == "story" for u in found for s in u["summary"])
+    changed = [u for u in found if u["changes"]]
+    assert len(changed) == 1
+    change = changed[0]["changes"][0]
+    assert (change["before"]["text"], change["after"]["text"]) == ("12 people", "about 20 people")
+    assert _updates(updated_db, "--limit", "3") == found[:3]
 
 
-def test_an_update_does_not_repeat_what_the_earlier_articles_said(baghouz):
-    earlier, new = baghouz
-    # the new report quotes two of the earlier one's sentences word for word
-    quoted = [s for s in summarize_event([earlier], 60).sentences]
-    echo = replace(new, id="echo", text="\n".join([*(s.text for s in quoted), new.text]))
-    alone = summarize_event([echo], 100)
-    assert {s.text for s in quoted} & {s.text for s in alone.sentences}  # chosen without the earlier one
-    update = summarize_update([earlier], [echo], words=100)
-    assert update.sentences and not {s.text for s in quoted} & {s.text for s in update.sentences}
+def test_text_and_markdown_cite_each_sentence_and_both_values_of_a_change(updated_db):
+    text = run_cli("updates", "--db", updated_db, "--kind", "event", "--limit", "0")
+    assert text.returncode == 0, text.stderr
+    change = next(line for line in text.stdout.splitlines() if "people injured" in line)
+    assert change.strip().startswith("~ people injured: rose from 12 people [")
+    assert "] to about 20 people [" in change and change.endswith("]")
+    first = text.stdout.split("\n\n")[0].splitlines()
+    assert first[0].startswith(f"{UPDATED_AT:%Y-%m-%d %H:%M}Z  event  ")
+    assert all(line.startswith(("  - ", "  ~ ", "  event ")) for line in first[1:])
+    markdown = run_cli("updates", "--db", updated_db, "--format", "markdown", "--kind", "event", "--limit", "0")
+    assert markdown.stdout.startswith(f"### {UPDATED_AT:%Y-%m-%d %H:%M} UTC: ")
+    assert "\n- people injured: rose from 12 people (" in markdown.stdout
 
 
-def test_an_article_already_seen_is_no_news(baghouz):
-    assert summarize_update(baghouz, baghouz).sentences == []
+def test_words_and_outlet_filter_as_the_event_and_story_lists_do(updated_db):
+    norcia = _updates(updated_db, "--q", "Norcia", "--kind", "event", "--limit", "0")
+    assert norcia and {u["target_id"] for u in norcia} == _ids(updated_db, "events", "--q", "Norcia")
+    times = _updates(updated_db, "--outlet", "Example Times", "--limit", "0")
+    covered = _ids(updated_db, "events", "--outlet", "Example Times") | _ids(
+        updated_db, "stories", "--outlet", "Example Times"
+    )
+    assert times and {u["target_id"] for u in times} == covered
+    assert len(times) < len(_updates(updated_db, "--limit", "0"))
 
 
-def test_the_baghouz_toll_rose_from_62_to_about_90(baghouz, baghouz_figures):
-    earlier, new = baghouz
-    before, after = baghouz_figures[earlier.id], baghouz_figures[new.id]
-    [change] = figure_changes(before, before + after, {new.id})
-    assert (change.before.value, change.after.value) == (62, 90)
-    assert (change.before.article_id, change.after.article_id) == (earlier.id, new.id)
-    assert change.after.qualifier == "about"
-    assert change.text == "people died: rose from 62 people to Around 90 people"
-    # the other way round the toll fell; an article compared with itself changed nothing
-    [back] = figure_changes(after, before, {earlier.id})
-    assert (back.before.value, back.after.value) == (90, 62)
-    assert figure_changes(before, before, {earlier.id}) == []
-
-
-def test_compatible_values_are_no_change(baghouz_figures, baghouz):
-    earlier, new = baghouz
-    [toll] = [f for f in baghouz_figures[earlier.id] if f.value == 62]
-    for value, qualifier in ((62, "exactly"), (60, "about"), (50, "at least"), (70, "up to"), (65, "nearly")):
-        restated = replace(toll, value=value, qualifier=qualifier, article_id=new.id)
-        assert figure_changes([toll], [restated], {new.id}) == [], (value, qualifier)
-    assert figure_changes([toll], [replace(toll, value=90, article_id=new.id)], {new.id})
-    # a vague amount, or the figure of an article that is not new, is never a change
-    assert figure_changes([toll], [replace(toll, value=200, qualifier="vague", article_id=new.id)], {new.id}) == []
-    assert figure_changes([toll], [replace(toll, value=90)], {new.id}) == []
+def test_since_takes_a_day_or_a_time_and_refuses_anything_else_in_one_line(updated_db):
+    later = _updates(updated_db, "--since", f"{OPENED_AT:%Y-%m-%d}T10:00Z", "--limit", "0")
+    assert later and {u["at"] for u in later} == {UPDATED_AT.isoformat()}
+    assert len(_updates(updated_db, "--since", f"{OPENED_AT:%Y-%m-%d}", "--limit", "0")) > len(later)
+    assert _updates(updated_db, "--since", "2024-05-02") == []
+    bad = run_cli("updates", "--db", updated_db, "--since", "last tuesday")
+    assert bad.returncode == 2
+    assert "--since" in bad.stderr and "'last tuesday': not a day or a time" in bad.stderr
+    assert "Traceback" not in bad.stderr

@@ -8,10 +8,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import feedparser
 import pytest
 
-from conftest import EXAMPLES
-from serving import ingest, running_server
+from serving import running_server
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -20,14 +20,12 @@ SCREENSHOTS = Path(os.environ.get("STORYLINE_TEST_OUTPUT", REPO / "test-output")
 CHROMIUM_ENV = "STORYLINE_TEST_CHROMIUM"
 CHROMIUM = os.environ.get(CHROMIUM_ENV, "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:
-    db = str(tmp_path_factory.mktemp("web") / "web.db")
-    ingest(db, *sorted(EXAMPLES.glob("*.txt")), DATA / "quake.jsonl", DATA / "final.jsonl")
-    with running_server(db) as base:
+def server(updated_db) -> Iterator[str]:
+    """The examples, the quake and the final, with their updates."""
+    with running_server(updated_db) as base:
         yield base
 
 
@@ -211,3 +209,30 @@ def test_pages_read_well_on_a_phone(browser, server):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     _shot(page, "story-baghouz-phone")
     context.close()
+
+
+def test_every_page_names_its_feed_and_the_feed_follows_it(page):
+    """The front page, a search, an event page and a story page each name their Atom feed in
+    their head; the feed a reader finds there is valid and holds the page's updates."""
+    _open_baghouz_event(page)
+    event_url = page.url
+    page.locator(".part-of a").click()
+    page.wait_for_url(re.compile(r"/stories/st-"))
+    story_url = page.url
+    for url in ("/", "/?q=Norcia", event_url, story_url):
+        page.goto(url)
+        link = page.locator('head link[rel="alternate"][type="application/atom+xml"]')
+        playwright_api.expect(link).to_have_count(1)
+        assert link.get_attribute("title").startswith("storyline: ")
+        answer = page.request.get(link.get_attribute("href"))
+        assert answer.status == 200
+        feed = feedparser.parse(answer.body())
+        assert not feed.bozo and feed.entries, url
+        assert all(entry.link for entry in feed.entries)
+        if url in (event_url, story_url):
+            assert {entry.link for entry in feed.entries} == {url}
+        if url == "/?q=Norcia":
+            assert all("Norcia" in entry.title for entry in feed.entries)
+    page.goto(event_url)
+    playwright_api.expect(page.locator(".updates h2")).to_have_text("New since 1 May 2024")
+    _shot(page, "event-baghouz-updates")

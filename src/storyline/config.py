@@ -509,6 +509,12 @@ class ServeSettings:
     cache_entries: int = 512
     """Answers to reads kept per server process, keyed by URL and the store's change counter:
     any write to the store makes them stale at once. 0 turns the cache off."""
+    updates_shown: int = 5
+    """Updates an event or story page (and its JSON) shows under "New since": the latest few;
+    ``/updates`` and the feeds hold the rest."""
+    feed_entries: int = 50
+    """Updates a feed holds, newest first: a reader polling every few hours misses none of a
+    busy search's."""
     outlet_choices: int = 100
     """Outlets offered in the event list's filter (the most prolific); the 100k benchmark store
     holds thousands, and every page would carry them all."""

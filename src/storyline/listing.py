@@ -53,6 +53,11 @@ class ListQuery:
             return "relevance" if searching else "recent"
         return self.order
 
+    @property
+    def narrows(self) -> bool:
+        """Whether words, dates or an outlet narrow the rows (else every row matches)."""
+        return bool(self.text.strip() or self.since or self.until or self.source)
+
     @classmethod
     def of_days(cls, since: date | None = None, until: date | None = None, **fields: Any) -> ListQuery:
         """A query for the days ``since`` to ``until``, both included (UTC), as people ask."""
@@ -339,6 +344,16 @@ def _start_of_day_after(day: date) -> datetime | None:
         return datetime.combine(day + timedelta(days=1), time.min, UTC)
     except OverflowError:  # until=9999-12-31: the calendar's last day leaves nothing after it
         return None
+
+
+def parse_moment(value: str) -> datetime:
+    """A moment as people write one: a day (YYYY-MM-DD, its start) or an ISO 8601 time, in UTC
+    unless it names its zone. A ValueError says what was wrong, in one line."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"{value!r}: not a day or a time (use YYYY-MM-DD or e.g. 2024-05-01T12:00Z)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def to_iso(value: datetime | None) -> str | None:

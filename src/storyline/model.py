@@ -243,9 +243,12 @@ class FigureChange:
     after: Figure
 
     @property
+    def verb(self) -> str:
+        return "rose" if self.after.value > self.before.value else "fell"
+
+    @property
     def text(self) -> str:
-        verb = "rose" if self.after.value > self.before.value else "fell"
-        return f"{self.quantity}: {verb} from {self.before.text} to {self.after.text}"
+        return f"{self.quantity}: {self.verb} from {self.before.text} to {self.after.text}"
 
 
 @dataclass(frozen=True)

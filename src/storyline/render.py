@@ -1,12 +1,13 @@
-"""Events, stories and summaries as JSON-ready dicts, plain text and Markdown."""
+"""Events, stories, their updates and summaries as JSON-ready dicts, plain text and Markdown."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from .facts.records import disagreement_as_dict, entity_as_dict, figure_as_dict
-from .model import Event, Figure, Sentence, Story, StoryEvent, TimelineEntry
+from .model import Event, Figure, FigureChange, Sentence, Story, StoryEvent, TimelineEntry, Update
 
 
 def _date(value: datetime | None) -> str | None:
@@ -69,6 +70,56 @@ def story_as_dict(story: Story) -> dict[str, Any]:
         ],
         "digest": [{"event_id": lead.event_id, **sentence_as_dict(lead.sentence)} for lead in story.digest],
     }
+
+
+def update_as_dict(update: Update) -> dict[str, Any]:
+    """What one ingest added to an event or a story: the API's, the CLI's and the feeds' form."""
+    return {
+        "seq": update.seq,
+        "kind": update.kind,
+        "target_id": update.target_id,
+        "headline": update.headline,
+        "at": _date(update.at),
+        "articles": list(update.articles),
+        "opened": update.opened,
+        "summary": [sentence_as_dict(s) for s in update.summary],
+        "changes": [
+            {"quantity": c.quantity, "before": figure_as_dict(c.before), "after": figure_as_dict(c.after)}
+            for c in update.changes
+        ],
+    }
+
+
+def cited_change(change: FigureChange, cite: Callable[[Figure], str], write: Callable[[str], str] = str) -> str:
+    """ "people died: rose from 62 [A] to about 90 [B]": the change with each value followed by
+    ``cite`` of its figure; ``write`` writes the quoted words (``html.escape`` for HTML)."""
+    before, after = change.before, change.after
+    return (
+        f"{write(change.quantity)}: {change.verb} from {write(before.text)} {cite(before)}"
+        f" to {write(after.text)} {cite(after)}"
+    )
+
+
+def _update_line(update: Update) -> str:
+    articles = len(update.articles)
+    news = f"{articles} new article{'s' * (articles != 1)}"
+    return f"{update.kind} {update.target_id}: {'opened, ' if update.opened else ''}{news}"
+
+
+def update_as_text(update: Update) -> str:
+    lines = [f"{update.at:%Y-%m-%d %H:%M}Z  {update.kind}  {update.headline or '(untitled)'}"]
+    lines += [f"  {_update_line(update)}"]
+    lines += [f"  - {s.text} [{s.source or s.article_id}]" for s in update.summary]
+    lines += [f"  ~ {cited_change(c, lambda f: f'[{f.source or f.article_id}]')}" for c in update.changes]
+    return "\n".join(lines)
+
+
+def update_as_markdown(update: Update) -> str:
+    lines = [f"### {update.at:%Y-%m-%d %H:%M} UTC: {update.headline or '(untitled)'}", "", f"*{_update_line(update)}*"]
+    lines += [""] if update.summary or update.changes else []
+    lines += [f"- {s.text} ({_cite_markdown(s)})" for s in update.summary]
+    lines += [f"- {cited_change(c, lambda f: f'({f.source or f.article_id})')}" for c in update.changes]
+    return "\n".join(lines) + "\n"
 
 
 def _span(item: Event | Story) -> str:

@@ -14,9 +14,10 @@ import logging
 import os
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from importlib.metadata import version
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 import jinja2
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -26,15 +27,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..config import ServeSettings, Settings
 from ..fetch import is_url
 from ..jobs import JobRunner
 from ..keys import key_name
-from ..listing import ListPage, ListQuery, ListRow
-from ..model import Article, Event
-from ..render import event_as_dict, story_as_dict
+from ..listing import ListPage, ListQuery, ListRow, parse_moment
+from ..model import Article, Event, Update
+from ..render import cited_change, event_as_dict, story_as_dict, update_as_dict
 from ..store import Job, ListKind, Store
 from ..web import (
     LIST_VIEWS,
@@ -50,6 +52,7 @@ from ..web import (
     timeline_chart,
     web_link,
 )
+from ..web.feeds import PAGES, Feed, atom_feed, validators
 from .bodies import (
     ArticleIn,
     ArticleOut,
@@ -60,6 +63,7 @@ from .bodies import (
     StoryDetail,
     StoryPage,
     Submission,
+    UpdateList,
 )
 from .middleware import BodyLimit, ReadCache, RefuseNul, SecurityHeaders
 
@@ -80,6 +84,18 @@ class ListRequest:
 
     filters: dict[str, str]
     query: ListQuery
+
+
+@dataclass(frozen=True)
+class UpdatesRequest:
+    """The filters of ``/updates`` as the request gave them, and what they ask for: updates of
+    what ``query`` finds, of one ``kind`` (or both), made at or after ``since``."""
+
+    filters: dict[str, str]
+    query: ListQuery
+    kind: Literal["event", "story"] | None
+    since: datetime | None
+    limit: int
 
 
 class _Server:
@@ -127,6 +143,20 @@ class _Server:
             choices.append((chosen, self.store.outlet_events(chosen, kind)))
         return choices
 
+    def latest_updates(self, kind: Literal["event", "story"], target_id: str) -> list[Update]:
+        """The updates an event or story page shows, newest first."""
+        return self.store.updates(kind, [target_id], limit=self.serve.updates_shown)
+
+    def feed_answer(self, request: Request, feed: Feed, updates: list[Update]) -> Response:
+        """``feed`` showing ``updates`` as Atom, or 304 when the reader's copy (If-None-Match,
+        If-Modified-Since) is this one; both carry the feed's ETag and Last-Modified."""
+        base = str(request.base_url).rstrip("/")
+        checks = validators(feed, base, updates, VERSION)
+        if checks.fresh_for(request.headers.get("if-none-match", ""), request.headers.get("if-modified-since", "")):
+            return Response(status_code=304, headers=checks.headers)
+        body = atom_feed(feed, base, updates, self.store.arrived_articles(updates), VERSION)
+        return Response(body, media_type="application/atom+xml", headers=checks.headers)
+
     def story_of(self, event: Event) -> dict[str, str] | None:
         """The story ``event`` is part of, as a link: its id, name and URL (None without one)."""
         name = self.store.story_names([event.story_id]).get(event.story_id) if event.story_id else None
@@ -134,6 +164,13 @@ class _Server:
 
 
 HTML_TOO = {200: {"content": {"text/html": {}}, "description": "JSON, or a web page for browsers"}}
+ATOM = {
+    200: {"content": {"application/atom+xml": {}}, "description": "An Atom feed, one entry per update"},
+    304: {"description": "The reader's copy (If-None-Match, If-Modified-Since) is current"},
+}
+# What a list page's query says about which rows it shows: its feed keeps these, not the page.
+_LIST_FILTERS = ("q", "since", "until", "outlet", "sort")
+_UPDATE_FILTERS = ("q", "outlet", "kind", "since")
 Format = Annotated[Literal["json", "html"] | None, Query(description="Override the Accept header.")]
 
 
@@ -159,6 +196,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     _add_middleware(app, server)
     _add_error_handlers(app, server)
     _add_list_routes(app, server)
+    _add_update_routes(app, server)
     _add_item_routes(app, server)
     _add_write_routes(app, server)
     return app
@@ -264,6 +302,35 @@ def _add_list_routes(app: FastAPI, server: _Server) -> None:
         a search reads their names and digests, their events and their articles."""
         return _list_answer(server, request, format, asked, store.find_stories(asked.query), "stories")
 
+    @app.get("/events.atom", response_class=Response, responses=ATOM, dependencies=reads, tags=["feeds"])
+    def events_feed(request: Request, asked: Listed) -> Response:
+        """The updates of the events that the same query of ``/events`` finds (its filters, not its
+        page), newest first: each a new event or what an ingest added to one."""
+        found = store.matching_updates(asked.query, "event", limit=serve.feed_entries)
+        return server.feed_answer(request, _list_feed(request, asked, "events"), found)
+
+    @app.get("/stories.atom", response_class=Response, responses=ATOM, dependencies=reads, tags=["feeds"])
+    def stories_feed(request: Request, asked: Listed) -> Response:
+        """The updates of the stories that the same query of ``/stories`` finds, newest first."""
+        found = store.matching_updates(asked.query, "story", limit=serve.feed_entries)
+        return server.feed_answer(request, _list_feed(request, asked, "stories"), found)
+
+
+def _list_feed(request: Request, asked: ListRequest, kind: ListKind) -> Feed:
+    """The feed of a list page: what it lists, as its filters narrow it."""
+    view, filters = LIST_VIEWS[kind], asked.filters
+    title = view.many.capitalize() + (f" matching “{filters['q']}”" if filters["q"] else "")
+    title += f" covered by {filters['outlet']}" if filters["outlet"] else ""
+    query = _kept_query(request, _LIST_FILTERS)
+    return Feed(f"storyline: {title}", f"/{kind}.atom{query}", view.home + query)
+
+
+def _kept_query(request: Request, names: tuple[str, ...]) -> str:
+    """``?`` and the request's non-empty parameters among ``names``, in that order ('' if none):
+    a feed's query, the same however the page that names it was asked for."""
+    kept = [(name, request.query_params[name]) for name in names if request.query_params.get(name)]
+    return "?" + urlencode(kept) if kept else ""
+
 
 def _list_answer(
     server: _Server, request: Request, fmt: str | None, asked: ListRequest, found: ListPage, kind: ListKind
@@ -284,6 +351,7 @@ def _list_answer(
             "filters": {**asked.filters, "sort": query.sort},
             "outlets": server.outlet_choices(asked.filters["outlet"], kind),
             "date_span": date_span,
+            "feed": _feed_link(_list_feed(request, asked, kind)),
             **nearby,
         }
         return server.page(request, "list.html", context)
@@ -302,6 +370,10 @@ def _add_item_routes(app: FastAPI, server: _Server) -> None:
     """One event, one story, one article."""
     store, reads = server.store, [Depends(server.read_access)]
 
+    # Before the pages: ``/events/{event_id}`` would take "ev-1.atom" for an event id.
+    for kind in PAGES:
+        _add_item_feed(app, server, kind)
+
     @app.get("/events/{event_id}", response_model=EventDetail, responses=HTML_TOO, dependencies=reads, tags=["read"])
     def get_event(request: Request, event_id: str, format: Format = None) -> Any:
         """One event: headline, its story, cited summary, sources by outlet (copies marked), facts,
@@ -311,10 +383,14 @@ def _add_item_routes(app: FastAPI, server: _Server) -> None:
             raise HTTPException(404, f"no event {event_id!r}")
         outlets = outlets_of(event)
         story = server.story_of(event)
+        updates = server.latest_updates("event", event_id)
         if _wants_html(request, format):
             context = {
                 "event": event,
                 "story": story,
+                "updates": updates,
+                "arrivals": store.arrived_articles(updates),
+                "feed": _feed_link(_item_feed("event", event.id, event.headline)),
                 "outlets": outlets,
                 "citations": citation_numbers(event),
                 "articles": {a.id: a for a in event.articles},
@@ -323,7 +399,7 @@ def _add_item_routes(app: FastAPI, server: _Server) -> None:
                 "entry_date": entry_date,
             }
             return server.page(request, "event.html", context)
-        return {**_event_detail(event, outlets), "story": story}
+        return {**_event_detail(event, outlets), "story": story, "updates": [_update_out(u) for u in updates]}
 
     @app.get("/stories/{story_id}", response_model=StoryDetail, responses=HTML_TOO, dependencies=reads, tags=["read"])
     def get_story(request: Request, story_id: str, format: Format = None) -> Any:
@@ -332,9 +408,13 @@ def _add_item_routes(app: FastAPI, server: _Server) -> None:
         story = store.story(story_id)
         if story is None:
             raise HTTPException(404, f"no story {story_id!r}")
+        updates = server.latest_updates("story", story_id)
         if _wants_html(request, format):
             context = {
                 "story": story,
+                "updates": updates,
+                "arrivals": store.arrived_articles(updates),
+                "feed": _feed_link(_item_feed("story", story.id, story.name)),
                 "events": {e.id: e for e in story.events},
                 "axis": story_axis(story),
                 "outlets": story_outlets(story),
@@ -344,7 +424,88 @@ def _add_item_routes(app: FastAPI, server: _Server) -> None:
         detail = story_as_dict(story)
         for event in detail["events"]:
             event["url"] = f"/events/{event['id']}"
-        return detail
+        return {**detail, "updates": [_update_out(u) for u in updates]}
+
+
+def _add_item_feed(app: FastAPI, server: _Server, kind: Literal["event", "story"]) -> None:
+    """``/events/{id}.atom`` or ``/stories/{id}.atom``: the updates of one event or story."""
+
+    @app.get(
+        f"/{PAGES[kind]}/{{target_id}}.atom",
+        name=f"{kind}_feed",
+        response_class=Response,
+        responses=ATOM,
+        dependencies=[Depends(server.read_access)],
+        tags=["feeds"],
+    )
+    def item_feed(request: Request, target_id: str) -> Response:
+        headline = server.store.headline_of(kind, target_id)
+        if headline is None:
+            raise HTTPException(404, f"no {kind} {target_id!r}")
+        found = server.store.updates(kind, [target_id], limit=server.serve.feed_entries)
+        return server.feed_answer(request, _item_feed(kind, target_id, headline), found)
+
+    item_feed.__doc__ = f"The updates of one {kind}, newest first: when it opened and what each ingest added."
+
+
+def _item_feed(kind: Literal["event", "story"], target_id: str, headline: str) -> Feed:
+    page = f"/{PAGES[kind]}/{target_id}"
+    return Feed(f"storyline: {headline or f'(untitled {kind})'}", f"{page}.atom", page)
+
+
+def _feed_link(feed: Feed) -> dict[str, str]:
+    """What a page's head says of its feed (``<link rel="alternate">``)."""
+    return {"title": feed.title, "url": feed.path}
+
+
+def _add_update_routes(app: FastAPI, server: _Server) -> None:
+    """``/updates`` and its feed: what ingests added, across events and stories."""
+    store, serve, reads = server.store, server.serve, [Depends(server.read_access)]
+
+    def updates_request(
+        q: Annotated[str, Query(max_length=200, description="Only updates of what these words find.")] = "",
+        outlet: Annotated[str, Query(max_length=200, description="Only updates of what this outlet covered.")] = "",
+        kind: Annotated[Literal["event", "story"] | None, Query(description="Default: both.")] = None,
+        since: Annotated[str, Query(description="Made then or later: YYYY-MM-DD or an ISO 8601 time.")] = "",
+        limit: Annotated[int | None, Query(ge=1, le=serve.max_page_size)] = None,
+    ) -> UpdatesRequest:
+        try:
+            moment = parse_moment(since) if since else None
+        except ValueError as exc:
+            raise HTTPException(422, f"since={exc}") from None
+        filters = {"q": q, "outlet": outlet, "kind": kind or "", "since": since}
+        return UpdatesRequest(filters, ListQuery(text=q, source=outlet), kind, moment, limit or serve.page_size)
+
+    Asked = Annotated[UpdatesRequest, Depends(updates_request)]
+
+    def found(asked: UpdatesRequest, limit: int) -> list[Update]:
+        return store.matching_updates(asked.query, asked.kind, since=asked.since, limit=limit)
+
+    def feed_of(request: Request) -> Feed:
+        query = _kept_query(request, _UPDATE_FILTERS)
+        return Feed("storyline: updates", f"/updates.atom{query}", f"/updates{query}")
+
+    @app.get("/updates", response_model=UpdateList, responses=HTML_TOO, dependencies=reads, tags=["read"])
+    def list_updates(request: Request, asked: Asked, format: Format = None) -> Any:
+        """Updates of events and stories, newest first: what each ingest added (the articles that
+        arrived, cited sentences, figures that moved), filtered by the words and outlet that
+        ``/events`` takes, by kind and by when they were made."""
+        updates = found(asked, asked.limit)
+        if _wants_html(request, format):
+            context = {
+                "updates": updates,
+                "arrivals": store.arrived_articles(updates),
+                "filters": asked.filters,
+                "page_of": lambda u: f"/{PAGES[u.kind]}/{u.target_id}",
+                "feed": _feed_link(feed_of(request)),
+            }
+            return server.page(request, "updates.html", context)
+        return {"items": [_update_out(u) for u in updates], "limit": asked.limit}
+
+    @app.get("/updates.atom", response_class=Response, responses=ATOM, dependencies=reads, tags=["feeds"])
+    def updates_feed(request: Request, asked: Asked) -> Response:
+        """``/updates`` as an Atom feed, with the same filters."""
+        return server.feed_answer(request, feed_of(request), found(asked, serve.feed_entries))
 
     # ``:path``: ids come from users' feeds and JSONL files, and may hold "/" ("reuters/2019/abc").
     @app.get(
@@ -446,6 +607,8 @@ def _templates() -> Jinja2Templates:
     env.filters["moment"] = lambda d: d.strftime("%-d %b %Y, %H:%M UTC") if d else "undated"
     env.filters["plural"] = lambda n, word, many="": f"{n} {word if n == 1 else many or word + 's'}"
     env.filters["web_link"] = web_link
+    env.globals["cited_change"] = cited_change
+    env.globals["escape"] = escape
     env.globals["version"] = VERSION
     return Jinja2Templates(env=env)
 
@@ -540,6 +703,10 @@ def _article_dict(article: Article) -> dict[str, Any]:
         "author": article.author,
         "language": article.language,
     }
+
+
+def _update_out(update: Update) -> dict[str, Any]:
+    return {**update_as_dict(update), "url": f"/{PAGES[update.kind]}/{update.target_id}"}
 
 
 def _job_dict(job: Job) -> dict[str, Any]:

@@ -91,6 +91,41 @@ class StoryPage(Page[StoryBrief]):
     """A page of stories."""
 
 
+class CitedSentence(BaseModel):
+    text: str
+    article_id: str
+    source: str
+    url: str
+
+
+class FigureChangeOut(BaseModel):
+    quantity: str = Field(description="What is counted, e.g. 'people died'.")
+    before: dict[str, Any] = Field(description="The figure the earlier articles gave, with its article.")
+    after: dict[str, Any] = Field(description="The figure the new articles give, with its article.")
+
+
+class UpdateOut(BaseModel):
+    """What one ingest added to an event or a story."""
+
+    seq: int = Field(description="The store's order of updates: newer ones have larger numbers.")
+    kind: Literal["event", "story"]
+    target_id: str
+    headline: str = Field(description="The event's headline (the story's name) as the update left it.")
+    at: datetime
+    articles: list[str] = Field(description="Ids of the articles that arrived.")
+    opened: bool = Field(description="True when this ingest opened the event or story.")
+    summary: list[CitedSentence] = Field(description="What the new articles report that the earlier ones did not.")
+    changes: list[FigureChangeOut] = Field(description="Figures whose stated value moved.")
+    url: str = Field(description="The page of the event or story.")
+
+
+class UpdateList(BaseModel):
+    """Updates, newest first."""
+
+    items: list[UpdateOut]
+    limit: int
+
+
 class EventDetail(BaseModel):
     """An event with its cited summary, sources by outlet, facts, disagreements and timeline."""
 
@@ -102,6 +137,7 @@ class EventDetail(BaseModel):
     sources: list[str]
     outlets: list[dict[str, Any]]
     timeline: list[dict[str, Any]]
+    updates: list[UpdateOut] = Field([], description="The latest updates, newest first.")
 
 
 class StoryEventOut(BaseModel):
@@ -126,6 +162,7 @@ class StoryDetail(BaseModel):
     sources: list[str]
     events: list[StoryEventOut]
     digest: list[dict[str, Any]]
+    updates: list[UpdateOut] = Field([], description="The latest updates, newest first.")
 
 
 class ArticleOut(BaseModel):

@@ -118,11 +118,14 @@ class ReadCache:
     Any write that changes what the store shows (an article stored, a slice of an event
     rebuild) moves the counter, and every kept answer is stale from that moment: no answer is
     ever older than the last write. Kept: 200 answers to GET on the pages and their JSON twins
-    (``/``, ``/events``, ``/stories``, an event, a story, an article), never jobs, health or the
-    docs; and only while reads are open (with ``--private`` a key must be checked first).
+    (``/``, ``/events``, ``/stories``, an event, a story, an article, ``/updates``) and the feeds,
+    never jobs, health or the docs; and only while reads are open (with ``--private`` a key must be checked first).
     """
 
-    PATHS = ("/events", "/stories", "/articles/")
+    PATHS = ("/events", "/stories", "/articles/", "/updates")
+    # A conditional GET of a feed is answered 304 or not by the feed's validators, which a kept
+    # 200 would hide; it is cheap to answer afresh (no feed is built for a 304).
+    CONDITIONS = (b"if-none-match", b"if-modified-since")
 
     def __init__(self, app: ASGIApp, store: Store, entries: int) -> None:
         self.app = app
@@ -132,10 +135,16 @@ class ReadCache:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or scope["method"] != "GET" or not (path == "/" or path.startswith(self.PATHS)):
+        headers = dict(scope.get("headers", []))
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or not (path == "/" or path.startswith(self.PATHS))
+            or any(name in headers for name in self.CONDITIONS)
+        ):
             await self.app(scope, receive, send)
             return
-        html = b"text/html" in dict(scope["headers"]).get(b"accept", b"")
+        html = b"text/html" in headers.get(b"accept", b"")
         # One indexed row: reading it costs a small part of answering.
         key = (self.store.change_count(), path, scope["query_string"], html)
         if (kept := self._answers.get(key)) is not None:

@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import resources
@@ -329,11 +329,51 @@ def _print_list(store: Store, kind: str, fmt: str, query: ListQuery) -> None:
         if kind == "events"
         else (render.story_as_dict, render.story_as_text, render.story_as_markdown, store.iter_stories(query))
     )
+    _echo_items(items, fmt, as_dict, as_text, as_markdown)
+
+
+def _echo_items(
+    items: Iterable,
+    fmt: str,
+    as_dict: Callable[..., dict],
+    as_text: Callable[..., str],
+    as_markdown: Callable[..., str],
+) -> None:
+    """Print ``items`` as they come: JSON one object a line, text and Markdown a blank line apart."""
     by_format = {"json": lambda item: json.dumps(as_dict(item), ensure_ascii=False), "markdown": as_markdown}
     for n, item in enumerate(items):
         if n and fmt != "json":
             click.echo()
         click.echo(by_format.get(fmt, as_text)(item))
+
+
+@main.command()
+@click.option(
+    "--since", default="", metavar="WHEN", help="Only updates made then or later: a day (YYYY-MM-DD) or an ISO time."
+)
+@click.option("--q", "q", default="", help="Only updates of what these words find, as `storyline events --q` does.")
+@click.option("--outlet", default="", help="Only updates of what this outlet covered.")
+@click.option(
+    "--kind", type=click.Choice(["event", "story"]), default=None, help="Only updates of events or of stories."
+)
+@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, help="How many; 0 for all.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@db_option
+def updates(since: str, q: str, outlet: str, kind: str | None, limit: int, fmt: str, db: str) -> None:
+    """Show what ingests added to events and stories, newest first: when, the articles that
+    arrived, what they report that the earlier ones did not (each sentence cited), and the
+    figures that moved."""
+    from .. import render
+    from ..listing import ListQuery, parse_moment
+    from ..store import Store
+
+    try:
+        moment = parse_moment(since) if since else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
+    with Store(Settings.from_env(db).db) as store:
+        found = store.matching_updates(ListQuery(text=q, source=outlet), kind=kind, since=moment, limit=limit)
+    _echo_items(found, fmt, render.update_as_dict, render.update_as_text, render.update_as_markdown)
 
 
 @main.command()

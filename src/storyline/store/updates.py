@@ -7,17 +7,25 @@ without its events or records one twice. They are read newest first.
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection, Engine
 
+from ..config import SearchSettings
 from ..facts.records import figure_as_dict, figure_from_dict
-from ..listing import to_iso
-from ..model import FigureChange, Sentence, Update
+from ..listing import ListQuery, find_ids, to_iso
+from ..model import Article, FigureChange, Sentence, Update
+from ..rows import EVENTS, STORIES, count_change
+
+_LISTINGS = {"event": EVENTS, "story": STORIES}
+# Ids bound in one IN (...) list, as the rest of the store binds them (SQLite allows 32,766 parameters).
+_IDS_PER_LOOKUP = 500
 
 _COLUMNS = "seq, kind, target_id, at, headline, opened, articles, summary, changes"
 
@@ -47,6 +55,8 @@ def insert_updates(conn: Connection, updates: Sequence[Update]) -> None:
             for n, u in enumerate(updates, start=1)
         ],
     )
+    # Pages and feeds show updates: answers kept until the store changes must not outlive them.
+    count_change(conn)
 
 
 def move_updates(conn: Connection, kind: str, renamed: dict[str, str]) -> None:
@@ -60,9 +70,10 @@ def move_updates(conn: Connection, kind: str, renamed: dict[str, str]) -> None:
 
 
 class UpdateStore:
-    """Reading updates (a mixin of ``Store``, which gives ``engine``)."""
+    """Reading updates (a mixin of ``Store``, which gives ``engine`` and ``search``)."""
 
     engine: Engine
+    search: SearchSettings
 
     def updates(
         self,
@@ -93,6 +104,50 @@ class UpdateStore:
             query = query.bindparams(bindparam("ids", expanding=True))
         with self.engine.connect() as conn:
             return [_update_from_row(row) for row in conn.execute(query, params)]
+
+    def matching_updates(
+        self,
+        query: ListQuery,
+        kind: str | None = None,
+        since: datetime | None = None,
+        limit: int = 50,
+    ) -> list[Update]:
+        """Stored updates of the events and stories that ``query`` finds (its words, dates and
+        outlet, as their lists read them; its order and page are ignored), newest first: of one
+        ``kind`` if given, made at or after ``since`` if given, at most ``limit`` (0: all)."""
+        if not query.narrows:
+            return self.updates(kind, since=since, limit=limit)
+        every = replace(query, limit=0, offset=0)
+        found: list[Update] = []
+        for each in [kind] if kind else list(_LISTINGS):
+            with self.engine.connect() as conn:
+                ids = find_ids(conn, _LISTINGS[each], every, self.search)
+            for start in range(0, len(ids), _IDS_PER_LOOKUP):
+                found += self.updates(each, ids[start : start + _IDS_PER_LOOKUP], since, limit)
+        return heapq.nlargest(limit or len(found), found, key=lambda u: u.seq)
+
+    def headline_of(self, kind: str, target_id: str) -> str | None:
+        """The headline of event ``target_id`` (``kind`` 'event'; a story's name for 'story'),
+        None when it is not stored: what a feed of its updates is titled."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                text(f"SELECT headline FROM {_LISTINGS[kind].table} WHERE id = :id"), {"id": target_id}
+            ).scalar()
+
+    def arrived_articles(self, updates: Sequence[Update]) -> dict[str, Article]:
+        """The articles that ``updates`` brought, by id, without their text (titles, outlets,
+        URLs and dates: what a list of arrivals shows); articles no longer stored are left out."""
+        ids = list(dict.fromkeys(a for u in updates for a in u.articles))
+        found: dict[str, Article] = {}
+        query = text("SELECT id, title, url, source, published FROM articles WHERE id IN :ids").bindparams(
+            bindparam("ids", expanding=True)
+        )
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), _IDS_PER_LOOKUP):
+                for row in conn.execute(query, {"ids": ids[start : start + _IDS_PER_LOOKUP]}):
+                    published = datetime.fromisoformat(row.published) if row.published else None
+                    found[row.id] = Article(row.id, "", row.title, row.url, row.source, published)
+        return found
 
     def latest_update_seq(self) -> int:
         """The number of the newest update (0 when none): what a feed's validators follow."""
