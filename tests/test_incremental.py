@@ -72,7 +72,8 @@ def test_adding_articles_continues_the_grouping_as_one_ingest_of_everything_woul
         report = ingest_paths([second], added, settings)
         events, stories = _grouping(added)
         updates = added.updates(limit=0)
-    assert report.new == len(later) and len(events) == len(records)
+        stored = added.counts()["articles"]
+    assert report.new == len(later) and len(events) == stored == len(whole_events)
     assert _agreement(events, whole_events) >= 0.99
     article_story = {a: stories[e] for a, e in events.items()}
     assert _agreement(article_story, {a: whole_stories[e] for a, e in whole_events.items()}) >= 0.99
@@ -171,13 +172,20 @@ def _kill_trial_inputs(tmp_path: Path) -> tuple[Path, Path]:
     return base, added
 
 
+def _lexical(db: str) -> Settings:
+    """The settings of the CLI runs here (``STORYLINE_EMBEDDINGS=off``)."""
+    settings = Settings.from_env(db)
+    return replace(settings, embed=replace(settings.embed, enabled=False))
+
+
 def _state_of(db: str) -> tuple:
     with Store(db) as store:
         events, stories = _grouping(store)
         updates = sorted((u.kind, u.target_id, u.articles, u.opened) for u in store.updates(limit=0))
-        grouping = continue_grouping(store, Settings.from_env(db))
+        grouping = continue_grouping(store, _lexical(db))
         counts = store.counts()
-    return events, stories, updates, grouping.grouped if grouping else None, counts
+    assert grouping is not None
+    return events, stories, updates, grouping.grouped, counts
 
 
 def _kill_runs(make_db, tmp_path: Path, trials: int) -> None:
@@ -233,7 +241,7 @@ def test_two_writers_take_turns_and_store_nothing_twice(tmp_path):
     with Store(db) as store:
         events, _ = _grouping(store)
         counts = store.counts()
-        grouping = continue_grouping(store, Settings.from_env(db))
+        grouping = continue_grouping(store, _lexical(db))
         assert grouping is not None and grouping.grouped == store.last_ingest_order()
     assert len(events) == counts["articles"]  # every article in exactly one event, none stored twice
     reference = str(tmp_path / "one.db")
