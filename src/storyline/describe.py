@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -27,11 +27,10 @@ from .facts import (
     analysis_fingerprint,
     articles_to_read,
     event_facts,
-    ready_process,
 )
 from .facts.changes import figure_changes
 from .model import Article, Event, Figure, FigureChange, Story, Update
-from .scale import EarlyAnalysis, Executor, LocalExecutor, chunks, local_processes, worker_embed_settings
+from .scale import EarlyAnalysis, Executor, LocalExecutor, analysts, chunks, early_analysis, worker_embed_settings
 from .store import Store
 from .summarize import Summary, describe_story, summarize_event, summarize_update
 
@@ -267,7 +266,7 @@ def article_facts(
     if early is not None:
         made = early.analyse(missing)
     else:
-        with _analysts(len(missing), settings, executor) as runner:
+        with analysts(len(missing), settings, executor) as runner:
             parts = runner.map(
                 partial(analyse_articles, settings=settings.facts), chunks(missing, settings.scale.analysis_partition)
             )
@@ -276,32 +275,6 @@ def article_facts(
         store.add_article_facts(made_with, made)
     found.update((f.article_id, f) for f in made)
     return found, len(made)
-
-
-@contextmanager
-def _analysts(count: int, settings: Settings, executor: Executor) -> Iterator[Executor]:
-    """Where ``count`` analyses run: on a Dask ``executor``, its workers; else on
-    ``executor.processes`` fresh processes if there are ``scale.analysis_pool_min_articles``,
-    fewer in this process."""
-    if not isinstance(executor, LocalExecutor):
-        yield executor
-        return
-    few = count < settings.scale.analysis_pool_min_articles
-    ready = (settings.facts, settings.scale.analysis_niceness)
-    with local_processes(1 if few else executor.processes, settings.scale, ready_process, ready) as local:
-        yield local
-
-
-@contextmanager
-def early_analysis(settings: Settings, executor: Executor, wanted: bool = True) -> Iterator[EarlyAnalysis | None]:
-    """An early analysis (``scale.EarlyAnalysis``) where spaCy runs on processes of this
-    machine and the run describes events (``wanted``); None when facts are off, on Dask, or
-    when analyses go to this process."""
-    if not (wanted and settings.facts.enabled and isinstance(executor, LocalExecutor) and executor.processes > 1):
-        yield None
-        return
-    with EarlyAnalysis(settings) as early:
-        yield early
 
 
 def summarize_articles(

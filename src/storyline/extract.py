@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import itertools
 import json
 import multiprocessing
@@ -23,12 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
-from xml.etree.ElementTree import ParseError
 
 import charset_normalizer
-import defusedxml
-import defusedxml.ElementTree
-import feedparser
 import trafilatura
 from courlan import normalize_url
 from dateutil import parser as dateparser
@@ -50,6 +45,7 @@ from trafilatura.utils import load_html
 
 from .config import ExtractSettings
 from .errors import InputError
+from .ingest import parse_feed
 from .model import Article, Failure, RawDocument
 
 Passed = TypeVar("Passed")
@@ -394,32 +390,6 @@ def _read_feed(doc: RawDocument, settings: ExtractSettings) -> Extraction:
     if feed.bozo and not extraction.articles:
         raise InputError(doc.origin, f"not a well-formed feed ({feed.bozo_exception})")
     return extraction
-
-
-def parse_feed(doc: RawDocument) -> feedparser.FeedParserDict:
-    """Parse RSS or Atom safely: a feed that declares entities or external references is refused.
-
-    defusedxml vets the bytes first (no entity expansion, no external DTD or entity), then
-    feedparser reads them from memory: given a string, feedparser would fetch URLs and open
-    local paths itself.
-    """
-    try:
-        defusedxml.ElementTree.fromstring(doc.data)
-    except defusedxml.DefusedXmlException as exc:
-        raise InputError(
-            doc.origin, f"feed refused: {exc.__class__.__name__} (XML entities are not expanded)"
-        ) from None
-    except (ParseError, ValueError):
-        pass  # malformed but harmless XML: feedparser's loose parser may still recover entries
-    try:
-        return feedparser.parse(io.BytesIO(doc.data), sanitize_html=True, resolve_relative_uris=True)
-    except ValueError as exc:  # its loose parser: chr() of a character reference beyond U+10FFFF
-        raise InputError(doc.origin, f"not a readable feed ({exc})") from None
-
-
-def feed_links(doc: RawDocument) -> list[str]:
-    """The entry links of a feed, in feed order, without repeats."""
-    return list(dict.fromkeys(e.get("link", "") for e in parse_feed(doc).entries if e.get("link")))
 
 
 def extract_many(

@@ -5,8 +5,7 @@ ingest -> extract -> dedup -> group (events, stories) -> describe (summaries, fa
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
@@ -19,14 +18,13 @@ from .describe import (
     build_stories,
     describe_events,
     description_fingerprint,
-    early_analysis,
     event_updates,
     story_updates,
 )
 from .errors import InputError, UnsupportedInput
-from .extract import Extraction, extract_many, feed_links
+from .extract import Extraction, extract_many
 from .facts import analysis_fingerprint
-from .fetch import FEED_TYPES, HTML_TYPES, Fetcher, is_url
+from .fetch import FEED_TYPES, Fetcher, is_url
 from .grouping import (
     Grouping,
     GroupingChange,
@@ -36,15 +34,15 @@ from .grouping import (
     grouping_is_stale,
     grouping_state,
 )
-from .ingest import find_inputs, read_documents
+from .ingest import documents, entry_pages, feed_links
 from .model import Article, Event, Failure, FigureChange, IngestReport, RawDocument, Story, Update
 from .scale import (
     EarlyAnalysis,
     Executor,
     LocalExecutor,
-    extract_partition,
+    early_analysis,
+    extract_inputs,
     holds_articles,
-    input_partitions,
 )
 from .store import Store
 from .store.signatures import insert_signatures
@@ -94,31 +92,14 @@ def ingest_paths(
             if early is not None and (promised or read >= enough):
                 early.start()
 
-        if isinstance(executor, LocalExecutor):
-            extracted = extract_many(_documents(paths, settings, fetcher, fetch_entries), settings.extract)
-        else:
-            extracted = _extract_on(executor, paths, settings, fetcher, fetch_entries)
+        read = partial(documents, settings=settings.extract, fetcher=fetcher, fetch_entries=fetch_entries)
+        extracted = extract_inputs(
+            paths, read, settings, executor, here=lambda path: fetch_entries or is_url(str(path))
+        )
         _store_documents(extracted, store, settings, report, on_failure, on_document, on_articles)
         if rebuild:
             report.events, report.stories, report.analysed = refresh_events(store, settings, executor, early, on_notice)
     return report
-
-
-def _extract_on(
-    executor: Executor, paths: Iterable[str | Path], settings: Settings, fetcher: Fetcher, fetch_entries: bool
-) -> Iterator[tuple[RawDocument, Extraction] | tuple[InputError, None]]:
-    """Input files extracted on the executor's workers, partition by partition, in order; then
-    what must be fetched (URLs; every input when feed entries are fetched) extracted here."""
-    given = list(paths)
-    here = [p for p in given if fetch_entries or is_url(str(p))]
-    files = [p for p in given if not (fetch_entries or is_url(str(p)))]
-    extract_settings = replace(settings.extract, workers=1)
-    partitions = executor.map(
-        partial(extract_partition, settings=extract_settings), input_partitions(files, settings.scale)
-    )
-    yield from itertools.chain.from_iterable(partitions)
-    if here:
-        yield from extract_many(_documents(here, settings, fetcher, fetch_entries), settings.extract)
 
 
 def ingest_documents(
@@ -163,7 +144,7 @@ def watch_feeds(
             _fail(Failure(exc.item, exc.reason), report, on_failure)
             continue
         fresh = store.unseen_links(feed_url, links)
-        pages = _entry_pages(fresh, fetcher)
+        pages = entry_pages(fresh, fetcher)
         _store_documents(
             extract_many(pages, settings.extract), store, settings, report, on_failure, boilerplate=boilerplate
         )
@@ -178,54 +159,6 @@ def watch_feeds(
 
 
 _TRANSIENT_FAILURES = ("timed out", "connection failed", "HTTP 5", "HTTP 429", "robots.txt unreachable")
-
-
-def _documents(
-    paths: Iterable[str | Path], settings: Settings, fetcher: Fetcher, fetch_entries: bool
-) -> Iterator[RawDocument | InputError]:
-    """Every document the inputs hold, in order, with an ``InputError`` in place of each that
-    cannot be read or fetched."""
-    for given in paths:
-        if is_url(str(given)):
-            yield from _url_documents(str(given), fetcher)
-            continue
-        for found in find_inputs([given]):
-            for item in [found] if isinstance(found, InputError) else read_documents(found, settings.extract):
-                if isinstance(item, RawDocument) and item.kind == "feed" and fetch_entries:
-                    yield from _feed_pages(item, fetcher)
-                else:
-                    yield item
-
-
-def _url_documents(url: str, fetcher: Fetcher) -> Iterator[RawDocument | InputError]:
-    """A page URL as one document; a feed URL as the pages of its entries."""
-    try:
-        fetched = fetcher.fetch(url)
-    except InputError as exc:
-        yield exc
-        return
-    doc = RawDocument(origin=url, kind=fetched.kind, data=fetched.content, url=fetched.final_url)
-    yield from _feed_pages(doc, fetcher) if doc.kind == "feed" else [doc]
-
-
-def _feed_pages(feed: RawDocument, fetcher: Fetcher) -> Iterator[RawDocument | InputError]:
-    try:
-        links = feed_links(feed)
-    except InputError as exc:
-        yield exc
-        return
-    if not links:
-        yield InputError(feed.origin, "feed has no entry links")
-    yield from _entry_pages(links, fetcher)
-
-
-def _entry_pages(links: Sequence[str], fetcher: Fetcher) -> Iterator[RawDocument | InputError]:
-    for link, fetched in fetcher.fetch_many(links, accept=HTML_TYPES):
-        yield (
-            fetched
-            if isinstance(fetched, InputError)
-            else RawDocument(origin=link, kind="html", data=fetched.content, url=fetched.final_url)
-        )
 
 
 def _store_documents(

@@ -40,7 +40,7 @@ from .cluster import clustering_embedder, dense_text, event_id_for
 from .config import ClusterSettings, DedupSettings, EmbedSettings, ExtractSettings, ScaleSettings, Settings
 from .dedup import signature_of
 from .errors import InputError, StorylineError
-from .extract import Extraction, extract
+from .extract import Extraction, extract, extract_many
 from .facts import ArticleFacts, analyse_articles, ready_process
 from .ingest import find_inputs, kind_of, read_documents
 from .model import Article, RawDocument
@@ -354,6 +354,57 @@ def extract_partition(
         for item in items:
             out.append((item, extract(item, settings)) if isinstance(item, RawDocument) else (item, None))
     return out
+
+
+def extract_inputs(
+    paths: Sequence[str | Path],
+    read: Callable[[Sequence[str | Path]], Iterable[RawDocument | InputError]],
+    settings: Settings,
+    executor: Executor,
+    here: Callable[[str | Path], bool],
+) -> Iterator[tuple[RawDocument, Extraction] | tuple[InputError, None]]:
+    """The inputs ``paths`` read (``read``) and extracted, in order: in this process (its
+    extraction workers) on a ``LocalExecutor``; else the input files a partition at a time on
+    the executor's workers, then those that must be read here (``here``: URLs, and feeds whose
+    entries are fetched) in this process."""
+    if isinstance(executor, LocalExecutor):
+        yield from extract_many(read(paths), settings.extract)
+        return
+    local = [p for p in paths if here(p)]
+    files = [p for p in paths if not here(p)]
+    extract_settings = replace(settings.extract, workers=1)
+    partitions = executor.map(
+        partial(extract_partition, settings=extract_settings), input_partitions(files, settings.scale)
+    )
+    yield from itertools.chain.from_iterable(partitions)
+    if local:
+        yield from extract_many(read(local), settings.extract)
+
+
+@contextmanager
+def analysts(count: int, settings: Settings, executor: Executor) -> Iterator[Executor]:
+    """Where ``count`` analyses run: on a Dask ``executor``, its workers; else on
+    ``executor.processes`` fresh processes if there are ``scale.analysis_pool_min_articles``,
+    fewer in this process."""
+    if not isinstance(executor, LocalExecutor):
+        yield executor
+        return
+    few = count < settings.scale.analysis_pool_min_articles
+    ready = (settings.facts, settings.scale.analysis_niceness)
+    with local_processes(1 if few else executor.processes, settings.scale, ready_process, ready) as local:
+        yield local
+
+
+@contextmanager
+def early_analysis(settings: Settings, executor: Executor, wanted: bool = True) -> Iterator[EarlyAnalysis | None]:
+    """An early analysis (``scale.EarlyAnalysis``) where spaCy runs on processes of this
+    machine and the run describes events (``wanted``); None when facts are off, on Dask, or
+    when analyses go to this process."""
+    if not (wanted and settings.facts.enabled and isinstance(executor, LocalExecutor) and executor.processes > 1):
+        yield None
+        return
+    with EarlyAnalysis(settings) as early:
+        yield early
 
 
 # -- features: MiniLM vectors and MinHash signatures --------------------------------------------
