@@ -204,6 +204,12 @@ class Store(GroupingStore, SignatureStore, UpdateStore):
                         "t": now,
                     },
                 )
+            if conn.dialect.name == "postgresql":
+                # Article numbers must be taken and committed in order: the grouping reads the
+                # articles up to the largest number committed, and one committed later under a
+                # smaller number would never be grouped. SQLite's write lock (BEGIN IMMEDIATE)
+                # orders writers already; PostgreSQL's writers wait for each other here.
+                conn.execute(text("SELECT pg_advisory_xact_lock(7406254)"))
             order = conn.execute(text("SELECT COALESCE(MAX(ingest_order), 0) FROM articles")).scalar_one()
             # SQLite's FTS5 index is kept in step by a trigger; PostgreSQL's vector is written here.
             words = search_vector(conn)
