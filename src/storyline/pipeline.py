@@ -92,9 +92,9 @@ def ingest_paths(
             if early is not None and (promised or read >= enough):
                 early.start()
 
-        read = partial(documents, settings=settings.extract, fetcher=fetcher, fetch_entries=fetch_entries)
+        reader = partial(documents, settings=settings.extract, fetcher=fetcher, fetch_entries=fetch_entries)
         extracted = extract_inputs(
-            paths, read, settings, executor, here=lambda path: fetch_entries or is_url(str(path))
+            paths, reader, settings, executor, here=lambda path: fetch_entries or is_url(str(path))
         )
         _store_documents(extracted, store, settings, report, on_failure, on_document, on_articles)
         if rebuild:
