@@ -19,6 +19,9 @@
    there is no consensus to find: the sentences are taken in reading order from the lead.
 5. Reading order: article date, then article, then position.
 
+Given articles the reader already knows (``known``, an update's earlier reports), a sentence that
+repeats one of theirs is never chosen, and coverage of what the whole story is about counts more.
+
 Similarities come from TF-IDF: it rewards the exact names and figures a reader looks for. When a
 question is asked and the MiniLM embedder is given, a shortlist of the best candidates is also
 embedded: MiniLM matches the question by meaning and catches the same fact told in other words,
