@@ -105,6 +105,9 @@ def test_cli_prints_one_table_with_every_baseline():
     rows = {line.split()[0] for line in result.stdout.splitlines() if line.strip()}
     assert {"storyline", *BASELINES} <= rows
     assert "ROUGE-2 recall vs best baseline" in result.stdout
+    # the update task also scores the updates the ingest stores, beside the batch alone and Lead
+    assert {"storyline-ingest", "storyline-update", "storyline-batch"} <= rows
+    assert "updates of batches B and C" in result.stdout
 
 
 def test_cli_reports_a_missing_dataset_in_one_line(tmp_path):

@@ -5,13 +5,25 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from tests.conftest import EVAL
 
-from storyline.config import FactsSettings, SummarySettings
+from storyline.config import EmbedSettings, FactsSettings, Settings, SummarySettings
+from storyline.evaluate.summarization import load_tasks
+from storyline.evaluate.updates import (
+    UPDATE_DATASET,
+    UPDATE_SYSTEMS,
+    _documents,
+    _topics,
+    evaluate_updates,
+    format_updates,
+)
 from storyline.extract import extract
 from storyline.facts import analyse_articles
 from storyline.facts.changes import figure_changes
 from storyline.ingest import read_document
 from storyline.model import Article, Figure
+from storyline.pipeline import ingest_documents
+from storyline.store import Store
 from storyline.summarize import summarize_event, summarize_update
 
 
@@ -80,3 +92,31 @@ def test_compatible_values_are_no_change(baghouz_figures, baghouz):
     # a vague amount, or the figure of an article that is not new, is never a change
     assert figure_changes([toll], [replace(toll, value=200, qualifier="vague", article_id=new.id)], {new.id}) == []
     assert figure_changes([toll], [replace(toll, value=90)], {new.id}) == []
+
+
+DUC = EVAL / "duc2006-2007"
+needs_duc = pytest.mark.skipif(not DUC.is_dir(), reason=f"DUC data not found at {DUC} (../shared/eval is absent)")
+
+
+@needs_duc
+def test_duc_batches_reach_the_store_as_the_product_reads_them(tmp_path):
+    [topic] = _topics(load_tasks(UPDATE_DATASET, DUC))[:1]
+    articles = topic["A"].articles
+    settings = replace(Settings(db=str(tmp_path / "s.db")), embed=EmbedSettings(enabled=False))
+    with Store(settings.db) as store:
+        report = ingest_documents(_documents(articles), store, settings)
+        stored = {a.id: a for a in store.articles()}
+    assert report.new == len(articles) and set(stored) == {a.id for a in articles}
+    first = articles[0]
+    assert (stored[first.id].published, stored[first.id].title) == (first.published, first.title)
+
+
+@needs_duc
+def test_updates_are_scored_beside_the_batch_alone_and_lead_on_the_same_batches():
+    settings = replace(Settings(), embed=EmbedSettings(enabled=False))
+    results = evaluate_updates(DUC, settings, max_topics=1)
+    assert [r.system for r in results] == list(UPDATE_SYSTEMS)
+    assert all(r.inputs == 2 for r in results)  # batches B and C of one topic
+    assert all(0 < r.recall["rouge2"] < 1 for r in results if r.system != "storyline-ingest")
+    table = format_updates(100, results)
+    assert "ROUGE-2 recall of storyline-ingest:" in table and "x storyline-batch" in table

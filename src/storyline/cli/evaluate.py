@@ -106,17 +106,29 @@ def evaluate_facts_command(
 def evaluate_summarization_command(
     dataset: str, data: Path, words: int | None, max_tasks: int | None, jobs: int, generic: bool
 ) -> None:
-    """ROUGE-1/2/L recall and F1 of storyline and of Lead, LexRank, TextRank and LSA, one table."""
+    """ROUGE-1/2/L recall and F1 of storyline and of Lead, LexRank, TextRank and LSA, one table.
+    On duc2007-update a second table scores the update summaries the ingest stores (the topics'
+    batches ingested A, then B, then C) beside the batch summarised alone and Lead; --limit
+    counts topics there."""
     from ..evaluate.summarization import BASELINES, WORD_LIMITS, evaluate_summarization, format_table
+    from ..evaluate.updates import UPDATE_DATASET, evaluate_updates, format_updates
 
     systems = ("storyline", *(("storyline-generic",) if generic else ()), *BASELINES)
+    limit = words or WORD_LIMITS[dataset]
     try:
         results = evaluate_summarization(
             dataset, data, limit=words, systems=systems, max_tasks=max_tasks, jobs=jobs, progress=warn
         )
+        updates = (
+            evaluate_updates(data, Settings.from_env(), limit, max_tasks, progress=warn)
+            if dataset == UPDATE_DATASET
+            else None
+        )
     except (OSError, ValueError) as exc:
         raise InputError(str(data), str(exc)) from exc
-    click.echo(format_table(dataset, words or WORD_LIMITS[dataset], results, results[0].inputs))
+    click.echo(format_table(dataset, limit, results, results[0].inputs))
+    if updates:
+        click.echo("\n" + format_updates(limit, updates))
 
 
 @evaluate.command("clustering")

@@ -19,6 +19,9 @@
    there is no consensus to find: the sentences are taken in reading order from the lead.
 5. Reading order: article date, then article, then position.
 
+Given articles the reader already knows (``known``, an update's earlier reports), a sentence that
+repeats one of theirs is never chosen, and coverage of what the whole story is about counts more.
+
 Similarities come from TF-IDF: it rewards the exact names and figures a reader looks for. When a
 question is asked and the MiniLM embedder is given, a shortlist of the best candidates is also
 embedded: MiniLM matches the question by meaning and catches the same fact told in other words,
@@ -146,8 +149,9 @@ def summarize_event(
     ``query`` focuses the summary on a question. Each returned sentence cites its article.
     ``fill`` lets the last sentence run past the budget, for evaluations that cut every system's
     output at the same word.
-    ``known`` are articles the reader has already seen (``summarize_update``): what they said is
-    not news, so sentences that repeat them are never chosen and those near them count less.
+    ``known`` are articles the reader has already seen (``summarize_update``): a sentence that
+    repeats one of theirs is never chosen, and covering what the whole story (known and new
+    articles together) is about counts more.
     """
     budget = settings.words if words is None else words
     known = spread_evenly(_distinct(known), settings.max_articles)
@@ -157,11 +161,8 @@ def summarize_event(
     everything = [s for sentences in per_article for s in sentences]
     if not everything:
         return Summary(headline=_first_title(articles), sentences=[])
-    said = [s.text for a in known for s in split_sentences(a)]
     vectorizer = TfidfVectorizer(analyzer=WORDS, sublinear_tf=True, dtype=np.float32)
-    # Fitted on the known sentences too: a word the earlier reports used throughout weighs less.
-    fitted = vectorizer.fit_transform([s.text for s in everything] + said)  # rows of unit length
-    vectors, said_vectors = fitted[: len(everything)], fitted[len(everything) :]
+    vectors = vectorizer.fit_transform([s.text for s in everything])  # rows of unit length
     article_of = np.repeat(np.arange(len(per_article)), [len(s) for s in per_article])
     centroids = _article_centroids(vectors, article_of, len(per_article))
     topicality = _topicality(vectors, article_of, centroids, settings)
@@ -197,9 +198,10 @@ def summarize_event(
             relevance[selectable] += settings.query_weight * semantic
     else:
         redundant = redundant[np.ix_(selectable, selectable)]
-    concepts = _concepts(pooled, sources, settings, said)
-    familiarity = _familiarity(vectors[index], said_vectors)
-    objective = _Objective(pooled, similarity, query_similarity, topical, concepts, familiarity, settings)
+    concepts = _concepts(pooled, sources, settings)
+    said = [s.text for a in known for s in split_sentences(a)]
+    repeats, story = _against_known(vectors[index], centroids, vectorizer.transform(said) if said else None, settings)
+    objective = _Objective(pooled, similarity, query_similarity, topical, concepts, repeats, story, settings)
     chosen = [
         selectable[k] for k in objective.select(selectable, relevance[selectable], redundant, after, budget, fill)
     ]
@@ -301,12 +303,22 @@ def _query_similarity(vectorizer: TfidfVectorizer, vectors, query: str | None) -
     return np.asarray((vectors @ asked.T).todense()).ravel()
 
 
-def _familiarity(vectors, said_vectors) -> np.ndarray:
-    """How close each sentence comes (cosine) to the nearest sentence the reader has already
-    seen; 0 for every sentence when nothing is known."""
-    if said_vectors.shape[0] == 0:
-        return np.zeros(vectors.shape[0], dtype=np.float32)
-    return np.asarray((vectors @ said_vectors.T).max(axis=1).todense()).ravel()
+def _against_known(vectors, centroids: np.ndarray, said, settings: SummarySettings) -> tuple[np.ndarray, np.ndarray]:
+    """Per sentence, whether it repeats (``redundancy``) a sentence the reader has seen (rows of
+    ``said``, None when nothing is known), and how much more covering it counts: up to
+    ``story_coverage_weight`` more for the sentence closest to what the whole story is about.
+
+    The earlier reports say what the story is, which a few new articles alone may not. Counting
+    the earlier content against a sentence (a penalty, TF-IDF or concepts fitted on it) cost
+    ROUGE on DUC 2007 update instead (docs/tuning.md).
+    """
+    if said is None:
+        return np.zeros(vectors.shape[0], dtype=bool), np.ones(vectors.shape[0], dtype=np.float32)
+    repeats = np.asarray((vectors @ said.T).max(axis=1).todense()).ravel() >= settings.redundancy
+    new = normalize(centroids.mean(axis=0, keepdims=True))
+    earlier = normalize(np.asarray(said.mean(axis=0)))
+    about = np.asarray(vectors @ normalize(new + earlier)[0]).ravel()
+    return repeats, 1 + settings.story_coverage_weight * about / max(about.max(), np.finfo(np.float32).tiny)
 
 
 def _lead_share(sentence: Sentence, settings: SummarySettings) -> float:
@@ -355,15 +367,13 @@ class _Objective:
         query_similarity: np.ndarray | None,
         topical: np.ndarray,
         concepts: tuple[sparse.csr_matrix, np.ndarray],
-        familiarity: np.ndarray,
+        repeats: np.ndarray,
+        story: np.ndarray,
         settings: SummarySettings,
     ) -> None:
         self.settings = settings
         self.topical = topical
-        # What the reader has seen is no news: a repeat is never chosen, and what comes near it
-        # is worth less to cover and to choose.
-        self.repeats = familiarity >= settings.redundancy
-        self.novelty = np.clip(1 - settings.known_penalty * familiarity, 0, 1)
+        self.repeats = repeats  # what the reader has already seen is no news
         self.concepts, self.concept_weight = concepts
         self.similarity = similarity
         self.sizes = np.array([s.words for s in pooled], dtype=np.float32)
@@ -373,7 +383,7 @@ class _Objective:
         if query_similarity is not None and query_similarity.max() > 0:
             self.weight += settings.query_coverage_weight * query_similarity / query_similarity.max()
         self.weight *= topical  # what the other reports do not confirm is not a fact to cover
-        self.weight *= self.novelty
+        self.weight *= story
         self.cap = settings.coverage_saturation * similarity.sum(axis=0) * topical
         # Concepts and similarities are in different units: a full set of concepts weighs
         # ``concept_weight`` times what full coverage does.
@@ -404,7 +414,7 @@ class _Objective:
         # Reading order needs no diversity clusters (k-means is the dearest step of a small summary).
         cluster = np.zeros(len(selectable), dtype=int) if self.in_reading_order else _clusters(rows, self.settings)
         gathered = np.zeros(cluster.max() + 1, dtype=np.float32)
-        reward = np.clip(relevance, 0, None) * self.novelty[selectable]
+        reward = np.clip(relevance, 0, None)
         diversity_scale = self.settings.diversity_weight * rows.sum() / max(len(selectable), 1)
         covered = np.zeros(len(self.cap), dtype=np.float32)
         concepts = self.concepts[selectable]
@@ -448,21 +458,19 @@ class _Objective:
 
 
 def _concepts(
-    pooled: list[Sentence], sources: list[str], settings: SummarySettings, said: Sequence[str] = ()
+    pooled: list[Sentence], sources: list[str], settings: SummarySettings
 ) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Which word pairs each sentence holds (a 0/1 matrix), and each pair's weight: the number of
     independent sources that use it, once at least ``concept_min_df`` do (Gillick & Favre's
-    bigram concepts). The pairs a summary should carry are those the outlets agree on, less those
-    the reader has already seen in ``said`` (the earlier sentences of an update)."""
-    vectorizer = CountVectorizer(analyzer=_word_pairs, binary=True, dtype=np.float32)
+    bigram concepts). The pairs a summary should carry are those the outlets agree on."""
     try:
-        holds = vectorizer.fit_transform([s.text for s in pooled])
+        holds = CountVectorizer(analyzer=_word_pairs, binary=True, dtype=np.float32).fit_transform(
+            [s.text for s in pooled]
+        )
     except ValueError:  # not one pair of words in the whole pool
         return sparse.csr_matrix((len(pooled), 1), dtype=np.float32), np.zeros(1, dtype=np.float32)
     outlets = np.asarray(((holds.T @ _owners(sources)) > 0).sum(axis=1), dtype=np.float32).ravel()
     outlets[outlets < settings.concept_min_df] = 0
-    if said:
-        outlets[np.asarray(vectorizer.transform(said).sum(axis=0)).ravel() > 0] = 0
     return holds.tocsr(), outlets
 
 
