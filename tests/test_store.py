@@ -330,13 +330,14 @@ def test_a_rebuild_that_fails_between_slices_leaves_a_consistent_store(db, monke
             written.append(ev.id)
             original(conn, ev, seq, digest)
 
-        monkeypatch.setattr("storyline.store.insert_event", fail_on_second)
+        rows = store_module._EVENT_ROWS
+        monkeypatch.setattr("storyline.store._EVENT_ROWS", replace(rows, insert=fail_on_second))
         with pytest.raises(RuntimeError):
             store.replace_events(after)
         members = _membership(store)  # the first slice landed, the second did not
         assert members == {"ea1": {"a1", "a2"}, "ea3": {"a3"}, "ea4": {"a4"}}
         assert store.counts()["events"] == 3  # every event whole, no article in two
-        monkeypatch.setattr("storyline.store.insert_event", original)
+        monkeypatch.setattr("storyline.store._EVENT_ROWS", rows)
         store.replace_events(after)  # the next rebuild completes the swap
         assert _membership(store) == {"ea1": {"a1", "a2"}, "ea3": {"a3", "a4"}}
 

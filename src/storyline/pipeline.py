@@ -45,7 +45,7 @@ from .scale import (
     holds_articles,
 )
 from .store import Store
-from .store.signatures import insert_signatures
+from .store.grouping import GroupingCommit
 from .summarize import describe_story
 
 
@@ -270,10 +270,10 @@ def _regroup(
     )
     stories = build_stories(events, settings)
     updates = _updates(events, stories, {}, {e.id: e for e in events}, articles, settings) if record_updates else []
-    store.replace_events(events)
-    store.replace_stories(stories)
     head, blocks = grouping_state(grouping)
-    store.commit_grouping(head, blocks, updates, extra=partial(insert_signatures, rows=signatures))
+    store.commit_change(
+        GroupingCommit(events, stories, head, blocks, updates=updates, signatures=signatures, whole=True)
+    )
     return len(events), len(stories), analysed
 
 
@@ -316,15 +316,19 @@ def _continue(
             members.setdefault(story_id, []).append(replace(everything[event_id], story_id=story_id))
     stories = [describe_story(story_id, group, settings.stories) for story_id, group in members.items()]
     updates = _updates(events, stories, moved, everything, arrived, settings)
-    store.write_events(events, gone=change.merged_events)
-    store.write_stories(stories, gone=change.merged_stories)
     head, blocks = grouping_state(grouping)
-    store.commit_grouping(
-        head,
-        blocks,
-        updates,
-        renamed={"event": change.merged_events, "story": change.merged_stories},
-        extra=partial(insert_signatures, rows=signatures),
+    store.commit_change(
+        GroupingCommit(
+            events,
+            stories,
+            head,
+            blocks,
+            gone_events=list(change.merged_events),
+            gone_stories=list(change.merged_stories),
+            updates=updates,
+            signatures=signatures,
+            renamed={"event": change.merged_events, "story": change.merged_stories},
+        )
     )
     counts = store.counts()
     return counts["events"], counts["stories"], analysed

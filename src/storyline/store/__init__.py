@@ -51,7 +51,7 @@ from ..rows import (
     story_names,
 )
 from ..schema import MIGRATIONS, SCHEMA_VERSION, for_dialect
-from .grouping import GroupingStore
+from .grouping import GroupingCommit, GroupingStore, write_grouping
 from .lookup import lookup_rows
 from .signatures import SignatureStore
 from .updates import UpdateStore
@@ -336,84 +336,61 @@ class Store(GroupingStore, SignatureStore, UpdateStore):
         writes); a crash between slices leaves events of this rebuild beside events of the last
         one, and some articles in none until the next rebuild, which completes the swap.
         """
-        self._replace_rows("events", list(events), digest, _slices, _events_holding, delete_events, insert_event)
+        self._write_sliced(_EVENT_ROWS, list(events), (), whole=True)
 
     def replace_stories(self, stories: Iterable[Story]) -> None:
         """Make the stored stories ``stories``, as ``replace_events`` does the events: the changed
         ones written a slice at a time, each slice first deleting the stored stories that hold
         one of its events, then those gone deleted."""
-        self._replace_rows(
-            "stories", list(stories), story_digest, _story_slices, _stories_holding, delete_stories, insert_story
-        )
+        self._write_sliced(_STORY_ROWS, list(stories), (), whole=True)
 
-    def write_events(self, changed: Sequence[Event], gone: Iterable[str] = ()) -> None:
-        """Write the events an ingest changed and delete those ``gone`` (merged into others), as
-        ``replace_events`` does but reading only those: the cost of an ingest, not of the store."""
-        self._write_rows(
-            "events", changed, gone, digest, _slices, _events_holding, delete_events, insert_event, whole=False
-        )
+    def commit_change(self, change: GroupingCommit) -> None:
+        """Write what an ingest changed: its events and stories (deleting those merged away),
+        then its grouping state, updates and signatures (``store.grouping.write_grouping``).
 
-    def write_stories(self, changed: Sequence[Story], gone: Iterable[str] = ()) -> None:
-        """Write the stories an ingest changed and delete those ``gone``, as ``write_events``."""
-        self._write_rows(
-            "stories",
-            changed,
-            gone,
-            story_digest,
-            _story_slices,
-            _stories_holding,
-            delete_stories,
-            insert_story,
-            whole=False,
-        )
+        A change that fits one slice (``replace_events``: the ingests that ``watch`` and the API
+        make) is one transaction, so a reader sees all of it or none. A larger one (a bulk load)
+        writes its events and stories a slice at a time and the state last: a crash between
+        leaves the state as the last ingest left it, and the next run writes the same again.
+        """
+        if change.whole:
+            self.replace_events(change.events)
+            self.replace_stories(change.stories)
+        elif _fits_one_slice(change.events, change.stories):
+            with self._writes.begin() as conn:
+                self._write_part(conn, _EVENT_ROWS, change.events, change.gone_events)
+                self._write_part(conn, _STORY_ROWS, change.stories, change.gone_stories)
+                write_grouping(conn, change)
+            return
+        else:
+            self._write_sliced(_EVENT_ROWS, change.events, change.gone_events, whole=False)
+            self._write_sliced(_STORY_ROWS, change.stories, change.gone_stories, whole=False)
+        with self._writes.begin() as conn:
+            write_grouping(conn, change)
 
-    def _replace_rows(
-        self,
-        table: str,
-        items: Sequence[Event] | Sequence[Story],
-        digest_of: Callable,
-        slices: Callable,
-        holding: Callable,
-        delete: Callable,
-        insert: Callable,
-    ) -> None:
-        """Make the rows of ``table`` (events or stories) ``items``: those stored and not among
-        them are deleted (``_write_rows``)."""
-        self._write_rows(table, items, (), digest_of, slices, holding, delete, insert, whole=True)
+    def _write_part(self, conn: Connection, table: _Rows, items: Sequence, gone: Iterable[str]) -> None:
+        """Write ``items`` whose digest changed and delete ``gone``, in the caller's transaction."""
+        changed, digests, gone = _changed(conn, table, items, gone, whole=False)
+        if changed:
+            _insert_rows(conn, table, changed, digests)
+        if gone:
+            table.delete(conn, set(gone))
+        if changed or gone:
+            count_change(conn)
 
-    def _write_rows(
-        self,
-        table: str,
-        items: Sequence[Event] | Sequence[Story],
-        gone: Iterable[str],
-        digest_of: Callable,
-        slices: Callable,
-        holding: Callable,
-        delete: Callable,
-        insert: Callable,
-        whole: bool,
-    ) -> None:
+    def _write_sliced(self, table: _Rows, items: Sequence, gone: Iterable[str], whole: bool) -> None:
         """Insert those of ``items`` whose digest changed, slice by slice, after deleting the
         stored rows they replace or overlap; then delete ``gone`` (and, when ``whole``, every
         stored row not among ``items``)."""
-        digests = {item.id: digest_of(item) for item in items}
         with self.engine.connect() as conn:
-            if whole:
-                stored = dict(conn.execute(text(f"SELECT id, digest FROM {table}")).all())
-            else:
-                stored = dict(lookup_rows(conn, f"SELECT id, digest FROM {table} WHERE id IN :ids", list(digests)))
-        changed = [item for item in items if stored.get(item.id) != digests[item.id]]
-        gone = sorted((set(stored) - set(digests)) if whole else set(gone) - set(digests))
-        for part in slices(changed):
+            changed, digests, gone = _changed(conn, table, items, gone, whole)
+        for part in table.slices(changed):
             with self._writes.begin() as conn:
-                delete(conn, {item.id for item in part} | holding(conn, part))
-                seq = conn.execute(text(f"SELECT COALESCE(MAX(seq), 0) FROM {table}")).scalar_one()
-                for n, item in enumerate(part, start=seq + 1):
-                    insert(conn, item, n, digests[item.id])
+                _insert_rows(conn, table, part, digests)
                 count_change(conn)
         for start in range(0, len(gone), _EVENT_SLICE):
             with self._writes.begin() as conn:
-                delete(conn, set(gone[start : start + _EVENT_SLICE]))
+                table.delete(conn, set(gone[start : start + _EVENT_SLICE]))
                 count_change(conn)
 
     def events(self) -> list[Event]:
@@ -697,6 +674,45 @@ class Job:
 _JOB_COLUMNS = "id, status, request, result, error, created_at, updated_at"
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """How events (or stories) are written: their table and the statements of ``rows``."""
+
+    name: str
+    digest_of: Callable
+    slices: Callable
+    holding: Callable
+    delete: Callable
+    insert: Callable
+
+
+def _changed(
+    conn: Connection, table: _Rows, items: Sequence, gone: Iterable[str], whole: bool
+) -> tuple[list, dict[str, str], list[str]]:
+    """Those of ``items`` whose digest differs from the stored one, every item's digest, and the
+    ids to delete: ``gone`` not among ``items`` (or, when ``whole``, every stored id not among them)."""
+    digests = {item.id: table.digest_of(item) for item in items}
+    if whole:
+        stored = dict(conn.execute(text(f"SELECT id, digest FROM {table.name}")).all())
+    else:
+        stored = dict(lookup_rows(conn, f"SELECT id, digest FROM {table.name} WHERE id IN :ids", list(digests)))
+    changed = [item for item in items if stored.get(item.id) != digests[item.id]]
+    return changed, digests, sorted((set(stored) - set(digests)) if whole else set(gone) - set(digests))
+
+
+def _insert_rows(conn: Connection, table: _Rows, part: Sequence, digests: Mapping[str, str]) -> None:
+    """Write ``part`` after deleting the stored rows it replaces or overlaps."""
+    table.delete(conn, {item.id for item in part} | table.holding(conn, part))
+    seq = conn.execute(text(f"SELECT COALESCE(MAX(seq), 0) FROM {table.name}")).scalar_one()
+    for n, item in enumerate(part, start=seq + 1):
+        table.insert(conn, item, n, digests[item.id])
+
+
+def _fits_one_slice(events: Sequence[Event], stories: Sequence[Story]) -> bool:
+    articles = sum(len(e.articles) for e in events)
+    return len(events) <= _EVENT_SLICE and articles <= _SLICE_ARTICLES and len(stories) <= _EVENT_SLICE
+
+
 def _slices(events: Sequence[Event]) -> Iterator[list[Event]]:
     """``events`` in runs of at most ``_EVENT_SLICE`` events and, where one event does not take
     more alone, ``_SLICE_ARTICLES`` articles: the transactions of a rebuild."""
@@ -764,3 +780,7 @@ def _sqlite_begin(conn: Connection) -> None:
     # (busy_timeout) instead of failing when it upgrades. A read begins a plain transaction: it
     # sees one snapshot of the store through all its statements, and never blocks a writer.
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("storyline_write") else "BEGIN")
+
+
+_EVENT_ROWS = _Rows("events", digest, _slices, _events_holding, delete_events, insert_event)
+_STORY_ROWS = _Rows("stories", story_digest, _story_slices, _stories_holding, delete_stories, insert_story)

@@ -1,7 +1,7 @@
 """The store's grouping state: what the next ingest continues from (see ``grouping.py``).
 
 The state is a head (the statistics and indexes every new article reads) and blocks of article
-views, read on demand. ``commit_grouping`` writes what an ingest changed, with the updates it
+views, read on demand. ``write_grouping`` writes what an ingest left, with the updates it
 recorded and the signatures it added, in one transaction, together with how far the grouping
 has read (``grouped``, an ``ingest_order``): a crash before that commit leaves the state as the
 last ingest left it, and the next run groups the same articles again to the same result.
@@ -9,15 +9,17 @@ last ingest left it, and the next run groups the same articles again to the same
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from ..model import Article, Update
+from ..dedup import SignatureRow
+from ..model import Article, Event, Story, Update
 from ..rows import ARTICLE_COLUMNS, article_from_row
 from .lookup import lookup_rows
+from .signatures import insert_signatures
 from .updates import insert_updates, move_updates
 
 _HEAD = "head"
@@ -25,6 +27,38 @@ _HEAD = "head"
 
 def _view_key(block: int) -> str:
     return f"views/{block}"
+
+
+@dataclass
+class GroupingCommit:
+    """What an ingest writes (``Store.commit_change``): the events and stories it changed and
+    those merged away, and the grouping state it left (its head and changed view blocks), the
+    updates it recorded, the near-duplicate signatures of its articles, and the ids of merged
+    events and stories (``renamed``: 'event' or 'story' -> merged id -> survivor) whose
+    earlier updates now belong to their survivor. ``whole``: the events and stories are all
+    there are (a regrouping), those stored and not among them are deleted."""
+
+    events: Sequence[Event]
+    stories: Sequence[Story]
+    head: bytes
+    blocks: Mapping[int, bytes]
+    gone_events: Collection[str] = ()
+    gone_stories: Collection[str] = ()
+    updates: Sequence[Update] = ()
+    signatures: Sequence[SignatureRow] = ()
+    renamed: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    whole: bool = False
+
+
+def write_grouping(conn: Connection, commit: GroupingCommit) -> None:
+    """Write ``commit``'s state, updates and signatures in the caller's transaction."""
+    rows = [{"n": _HEAD, "v": commit.head}, *({"n": _view_key(k), "v": v} for k, v in commit.blocks.items())]
+    conn.execute(text("DELETE FROM grouping_state WHERE name = :n"), [{"n": row["n"]} for row in rows])
+    conn.execute(text("INSERT INTO grouping_state (name, value) VALUES (:n, :v)"), rows)
+    for kind, names in commit.renamed.items():
+        move_updates(conn, kind, dict(names))
+    insert_updates(conn, commit.updates)
+    insert_signatures(conn, commit.signatures)
 
 
 class GroupingStore:
@@ -45,27 +79,6 @@ class GroupingStore:
         with self.engine.connect() as conn:
             value = conn.execute(text("SELECT value FROM grouping_state WHERE name = :n"), {"n": name}).scalar()
         return bytes(value) if value is not None else None
-
-    def commit_grouping(
-        self,
-        head: bytes,
-        blocks: Mapping[int, bytes],
-        updates: Sequence[Update] = (),
-        renamed: Mapping[str, Mapping[str, str]] | None = None,
-        extra: Callable[[Connection], None] | None = None,
-    ) -> None:
-        """Store the grouping state an ingest left (its head and changed view blocks), the
-        updates it recorded, and ``extra``'s writes, in one transaction. ``renamed`` ('event' or
-        'story' -> merged id -> survivor) points earlier updates of merged items at their survivor."""
-        with self._writes.begin() as conn:
-            rows = [{"n": _HEAD, "v": head}, *({"n": _view_key(k), "v": v} for k, v in blocks.items())]
-            conn.execute(text("DELETE FROM grouping_state WHERE name = :n"), [{"n": row["n"]} for row in rows])
-            conn.execute(text("INSERT INTO grouping_state (name, value) VALUES (:n, :v)"), rows)
-            for kind, names in (renamed or {}).items():
-                move_updates(conn, kind, dict(names))
-            insert_updates(conn, updates)
-            if extra is not None:
-                extra(conn)
 
     def clear_grouping(self) -> None:
         """Forget the grouping state and the articles' signatures (``storyline rebuild``): the
