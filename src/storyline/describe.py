@@ -188,34 +188,35 @@ def story_updates(
     arrived: set[str],
     at: datetime,
     settings: Settings,
+    known: Mapping[str, Sequence[Article]] | None = None,
 ) -> list[Update]:
     """One update per story of ``stories`` that holds an article of ``arrived``: what its new
-    articles add to what its events said before. ``events`` holds every event of those stories
-    (those changed now with their articles' texts, the others as stored, summaries only);
+    articles add to what its earlier articles said. ``events`` holds every event of those
+    stories (those changed now with their articles' texts); ``known`` (story id -> articles,
+    with their texts) the earlier articles of its other events, read as the reader knew them;
     ``event_updates`` the events' own updates, whose figure changes the story's carries."""
     changes = {u.target_id: u.changes for u in event_updates}
     found = []
     for story in stories:
         members = [events[e.id] for e in story.events if e.id in events]
-        new = [a for ev in members for a in ev.articles if a.id in arrived]
+        new = sorted((a for ev in members for a in ev.articles if a.id in arrived), key=_time_order)
         if not new:
             continue
         opened = len(new) == story.article_count
         if opened:  # a new story: what its digest says
             summary = [lead.sentence for lead in story.digest]
         else:
+            earlier = [a for ev in members for a in ev.articles if a.id not in arrived and a.text]
+            earlier += (known or {}).get(story.id, ())
             summary = summarize_update(
-                _what_was_known(members, arrived),
-                sorted(new, key=_time_order),
-                settings=settings.summary,
-                sentence_settings=settings.sentences,
+                earlier, new, settings=settings.summary, sentence_settings=settings.sentences
             ).sentences
         found.append(
             Update(
                 kind="story",
                 target_id=story.id,
                 at=at,
-                articles=tuple(a.id for a in sorted(new, key=_time_order)),
+                articles=tuple(a.id for a in new),
                 headline=story.name,
                 summary=tuple(summary),
                 changes=tuple(c for ev in members for c in changes.get(ev.id, ())),
@@ -223,20 +224,6 @@ def story_updates(
             )
         )
     return found
-
-
-def _what_was_known(events: Sequence[Event], arrived: set[str]) -> list[Article]:
-    """What a reader of a story knew before an update: the earlier articles of its changed
-    events and, for its other events (stored without their texts), their summaries."""
-    known = []
-    for event in events:
-        earlier = [a for a in event.articles if a.id not in arrived]
-        if any(a.text for a in earlier):
-            known += earlier
-        elif event.summary and not any(a.id in arrived for a in event.articles):
-            text = " ".join(s.text for s in event.summary)
-            known.append(Article(id=event.id, title=event.headline, text=text, published=event.first_published))
-    return known
 
 
 def _time_order(article: Article) -> tuple[bool, datetime]:

@@ -35,7 +35,7 @@ from .grouping import (
     grouping_state,
 )
 from .ingest import documents, entry_pages, feed_links
-from .model import Article, Event, Failure, FigureChange, IngestReport, RawDocument, Story, Update
+from .model import Article, Event, Failure, FigureChange, IngestReport, RawDocument, Story, Update, spread_evenly
 from .scale import (
     EarlyAnalysis,
     Executor,
@@ -315,7 +315,9 @@ def _continue(
         if event_id in everything:
             members.setdefault(story_id, []).append(replace(everything[event_id], story_id=story_id))
     stories = [describe_story(story_id, group, settings.stories) for story_id, group in members.items()]
-    updates = _updates(events, stories, moved, everything, arrived, settings)
+    updates = _updates(
+        events, stories, moved, everything, arrived, settings, _earlier_articles(store, members, changed, settings)
+    )
     head, blocks = grouping_state(grouping)
     store.commit_change(
         GroupingCommit(
@@ -388,12 +390,29 @@ def _updates(
     everything: Mapping[str, Event],
     arrived: Sequence[Article],
     settings: Settings,
+    known: Mapping[str, Sequence[Article]] | None = None,
 ) -> list[Update]:
-    """The updates of the events and stories that hold an article of ``arrived``."""
+    """The updates of the events and stories that hold an article of ``arrived`` (``known``:
+    see ``describe.story_updates``)."""
     at = datetime.now(UTC)
     ids = {a.id for a in arrived}
     events_now = event_updates(events, moved, ids, at, settings)
-    return events_now + story_updates(stories, everything, events_now, ids, at, settings)
+    return events_now + story_updates(stories, everything, events_now, ids, at, settings, known)
+
+
+def _earlier_articles(
+    store: Store, members: Mapping[str, Sequence[Event]], changed: Mapping[str, Event], settings: Settings
+) -> dict[str, list[Article]]:
+    """For each story, the articles of its unchanged events (at most ``summary.max_articles``,
+    spread over them), with their texts: what a reader of the story had read before."""
+    chosen = {
+        story_id: spread_evenly(
+            [a.id for e in group if e.id not in changed for a in e.articles], settings.summary.max_articles
+        )
+        for story_id, group in members.items()
+    }
+    texts = store.articles_by_id(sorted({i for ids in chosen.values() for i in ids}))
+    return {story_id: [texts[i] for i in ids if i in texts] for story_id, ids in chosen.items()}
 
 
 def build_events(
