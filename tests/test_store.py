@@ -363,5 +363,5 @@ def test_one_lease_holder_at_a_time(db, monkeypatch):
         store.release_lease("jobs", "a")
         assert store.take_lease("jobs", "b", 0.2)
         now = time.time()
-        monkeypatch.setattr("storyline.store.time.time", lambda: now + 1)  # b stopped renewing
+        monkeypatch.setattr("storyline.store.jobs.time.time", lambda: now + 1)  # b stopped renewing
         assert store.take_lease("jobs", "a", 60)
