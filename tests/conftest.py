@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -32,80 +32,44 @@ def db(tmp_path: Path) -> str:
 
 
 DATA = Path(__file__).parent / "data"
-OPENED_AT = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
-UPDATED_AT = OPENED_AT + timedelta(hours=6)
+FIRST_INGEST = {"quake-1", "quake-2", "final-1"}
+"""The test records the first of ``updated_db``'s two ingests reads; the second reads the rest."""
 
 
 @pytest.fixture(scope="session")
 def updated_db(tmp_path_factory) -> str:
-    """A store of the bundled examples and the quake and final test events, with updates: every
-    event and story opened by its first article at ``OPENED_AT``, and its later articles an
-    update at ``UPDATED_AT``; the biggest event's update says a figure rose (12 to about 20
-    people injured, each value citing one of its articles).
+    """A store built by two real ingests, whose updates the ingests themselves recorded.
 
-    The ingest does not record updates yet: until it does, they are written here from the
-    stored events (their real ids, articles and sentences). Then this becomes two real ingests.
+    The first ingest reads the wire Baghouz text (``000_*.txt``), the first two quake reports
+    and the first report of the final: each of the three events and stories is opened. The
+    second reads the aggregator Baghouz text (``003_*.txt``), the third quake report and the
+    second report of the final: each event and story gets an update of what its new article
+    adds, and the Baghouz event's (and story's) says a figure moved: people died, from 62 people
+    (the wire) to Around 90 people (the aggregator).
     """
-    from storyline.model import Figure, FigureChange, Update
-    from storyline.store import Store
-    from storyline.store.updates import insert_updates
-
-    db = str(tmp_path_factory.mktemp("updates") / "updates.db")
-    paths = [*sorted(EXAMPLES.glob("*.txt")), DATA / "quake.jsonl", DATA / "final.jsonl"]
-    result = run_cli("ingest", *map(str, paths), "--db", db)
-    assert result.returncode == 0, result.stderr
-    with Store(db) as store:
-        events = sorted(store.events(), key=lambda e: (-len(e.articles), e.id))
-        stories = [store.story(story_id) for story_id in dict.fromkeys(e.story_id for e in events if e.story_id)]
-        first_articles = {}
-        opened, later = [], []
-        for event in events:
-            ordered = sorted(event.articles, key=lambda a: (a.published or OPENED_AT, a.id))
-            first, rest = ordered[0], ordered[1:]
-            first_articles[event.id] = first.id
-            news = [s for s in event.summary if s.article_id != first.id]
-            opened.append(
-                Update(
-                    "event",
-                    event.id,
-                    OPENED_AT,
-                    (first.id,),
-                    event.headline,
-                    opened=True,
-                    summary=tuple(s for s in event.summary if s.article_id == first.id),
-                )
-            )
-            if rest:
-                changes = ()
-                if event is events[0]:
-                    last = rest[-1]
-                    before = Figure(12, "exactly", "people injured", "12 people", "", first.id, first.source)
-                    after = Figure(20, "about", "people injured", "about 20 people", "", last.id, last.source)
-                    changes = (FigureChange("people injured", before, after),)
-                later.append(
-                    Update(
-                        "event",
-                        event.id,
-                        UPDATED_AT,
-                        tuple(a.id for a in rest),
-                        event.headline,
-                        summary=tuple(news),
-                        changes=changes,
-                    )
-                )
-        by_event = {e.id: e for e in events}
-        for story in stories:
-            members = [by_event[e.id] for e in story.events if e.id in by_event]
-            firsts = tuple(first_articles[e.id] for e in members)
-            rest = tuple(a.id for e in members for a in e.articles if a.id not in firsts)
-            leads = tuple(lead.sentence for lead in story.digest)
-            opened.append(Update("story", story.id, OPENED_AT, firsts, story.name, summary=leads[:1], opened=True))
-            if rest:
-                later.append(Update("story", story.id, UPDATED_AT, rest, story.name, summary=leads[1:]))
-        with store._writes.begin() as conn:
-            insert_updates(conn, opened)
-            insert_updates(conn, later)
+    folder = tmp_path_factory.mktemp("updates")
+    db = str(folder / "updates.db")
+    records = [json.loads(line) for name in ("quake.jsonl", "final.jsonl") for line in (DATA / name).open()]
+    first = write_jsonl(folder / "first.jsonl", [r for r in records if r["id"] in FIRST_INGEST])
+    second = write_jsonl(folder / "second.jsonl", [r for r in records if r["id"] not in FIRST_INGEST])
+    wire, aggregator = sorted(EXAMPLES.glob("*.txt"))
+    for paths in ((wire, first), (aggregator, second)):
+        result = run_cli("ingest", *map(str, paths), "--db", db)
+        assert result.returncode == 0, result.stderr
     return db
+
+
+@pytest.fixture(scope="session")
+def ingest_times(updated_db) -> tuple[datetime, datetime]:
+    """When ``updated_db``'s first and second ingests ran: the times their updates carry."""
+    from storyline.store import Store
+
+    with Store(updated_db) as store:
+        times = sorted({u.at for u in store.updates(limit=0)})
+    assert len(times) == 2, times
+    # HTTP dates count whole seconds: the feeds' Last-Modified tell the two ingests apart.
+    assert times[1].replace(microsecond=0) > times[0].replace(microsecond=0), times
+    return times[0], times[1]
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

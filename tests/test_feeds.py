@@ -4,12 +4,12 @@
 from collections.abc import Iterator
 from datetime import datetime
 from email.utils import format_datetime
+from html import unescape
 
 import feedparser
 import httpx
 import pytest
 
-from conftest import OPENED_AT, UPDATED_AT
 from serving import running_server
 
 
@@ -21,9 +21,11 @@ def client(updated_db) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="module")
 def changed(client) -> dict:
-    """The update that moved a figure, as ``/updates`` gives it."""
+    """The update that moved a figure (the Baghouz event's: the aggregator's "Around 90 people"
+    died, where the wire said 62), as ``/updates`` gives it."""
     items = client.get("/updates", params={"kind": "event", "limit": 100}).json()["items"]
-    return next(u for u in items if u["changes"])
+    (found,) = [u for u in items if u["changes"]]
+    return found
 
 
 def _feed(client: httpx.Client, url: str) -> feedparser.FeedParserDict:
@@ -36,47 +38,65 @@ def _feed(client: httpx.Client, url: str) -> feedparser.FeedParserDict:
     return parsed
 
 
-def test_event_json_carries_its_updates_newest_first(client, changed):
+def test_event_json_carries_its_updates_newest_first(client, changed, ingest_times):
     event = client.get(changed["url"]).json()
     updates = event["updates"]
-    assert [datetime.fromisoformat(u["at"]) for u in updates] == [UPDATED_AT, OPENED_AT]
+    assert [datetime.fromisoformat(u["at"]) for u in updates] == list(reversed(ingest_times))
     assert [u["opened"] for u in updates] == [False, True]
+    assert updates[0]["seq"] == changed["seq"]
     ids = {a["id"] for a in event["articles"]}
-    assert set(updates[0]["articles"]) | set(updates[1]["articles"]) == ids
-    for sentence in updates[0]["summary"]:
-        assert set(sentence) == {"text", "article_id", "source", "url"}
-        assert sentence["article_id"] in updates[0]["articles"]
+    assert len(ids) == 2 and set(updates[0]["articles"]) | set(updates[1]["articles"]) == ids
+    assert not set(updates[0]["articles"]) & set(updates[1]["articles"])
+    for update in updates:
+        assert update["summary"]
+        for sentence in update["summary"]:
+            assert set(sentence) == {"text", "article_id", "source", "url"}
+            assert sentence["article_id"] in update["articles"]  # what arrived, not what was known
     (change,) = updates[0]["changes"]
-    assert change["quantity"] == "people injured"
-    assert (change["before"]["value"], change["after"]["value"]) == (12, 20)
-    assert change["before"]["article_id"] in ids and change["after"]["article_id"] in ids
+    assert change["quantity"] == "people died"
+    assert (change["before"]["value"], change["after"]["value"]) == (62, 90)
+    assert change["before"]["article_id"] in updates[1]["articles"]  # the wire, known before
+    assert change["after"]["article_id"] in updates[0]["articles"]  # the aggregator, just arrived
+    assert updates[0]["changes"] == changed["changes"] and updates[0]["summary"] == changed["summary"]
 
 
-def test_event_page_shows_what_is_new_since_the_oldest_update_shown(client, changed):
+def test_event_page_shows_what_is_new_with_both_values_of_the_change_cited(client, changed, ingest_times):
     page = client.get(changed["url"], headers={"Accept": "text/html"}).text
-    assert "New since 1 May 2024" in page
-    after = changed["changes"][0]["after"]
-    assert 'people injured: rose from 12 people <a class="cite" href="/articles/' in page
-    assert f'to about 20 people <a class="cite" href="/articles/{after["article_id"]}">{after["source"]}</a>' in page
+    assert f"New since {ingest_times[0]:%-d %b %Y}" in page
+    before, after = changed["changes"][0]["before"], changed["changes"][0]["after"]
+    assert (
+        f'people died: rose from 62 people <a class="cite" href="/articles/{before["article_id"]}">{before["source"]}</a>'
+        f' to Around 90 people <a class="cite" href="/articles/{after["article_id"]}">{after["source"]}</a>'
+    ) in page
     for sentence in changed["summary"]:
-        assert sentence["text"] in page
+        assert sentence["text"] in unescape(page)
+    assert page.count('<li class="update">') == 2
 
 
-def test_story_json_and_page_carry_the_story_updates(client):
-    story_update = client.get("/updates", params={"kind": "story"}).json()["items"][0]
-    story = client.get(story_update["url"]).json()
-    assert story["updates"] and {u["kind"] for u in story["updates"]} == {"story"}
-    assert story["updates"][0]["seq"] > story["updates"][-1]["seq"]
-    page = client.get(story_update["url"], headers={"Accept": "text/html"}).text
-    assert f"New since {OPENED_AT:%-d %b %Y}" in page
+def test_story_json_and_page_carry_the_story_updates(client, changed, ingest_times):
+    story_id = client.get(changed["url"]).json()["story_id"]
+    items = client.get("/updates", params={"kind": "story", "limit": 100}).json()["items"]
+    mine = [u for u in items if u["target_id"] == story_id]
+    assert [u["opened"] for u in mine] == [False, True]
+    story = client.get(mine[0]["url"]).json()
+    assert [u["seq"] for u in story["updates"]] == [u["seq"] for u in mine]
+    assert {u["kind"] for u in story["updates"]} == {"story"}
+    # the story's update carries its event's figure change, and cites what arrived
+    assert story["updates"][0]["changes"] == changed["changes"]
+    assert {s["article_id"] for s in story["updates"][0]["summary"]} <= set(changed["articles"])
+    page = client.get(mine[0]["url"], headers={"Accept": "text/html"}).text
+    assert f"New since {ingest_times[0]:%-d %b %Y}" in page
+    assert "people died: rose from 62 people" in page
 
 
-def test_updates_are_filtered_as_the_lists_are(client):
+def test_updates_are_filtered_as_the_lists_are(client, ingest_times):
+    opened_at, updated_at = ingest_times
     norcia = client.get("/updates", params={"q": "Norcia", "kind": "event"}).json()["items"]
     listed = {e["id"] for e in client.get("/events", params={"q": "Norcia"}).json()["items"]}
     assert norcia and {u["target_id"] for u in norcia} == listed
-    later = client.get("/updates", params={"since": "2024-05-01T10:00:00Z"}).json()["items"]
-    assert later and {datetime.fromisoformat(u["at"]) for u in later} == {UPDATED_AT}
+    between = opened_at + (updated_at - opened_at) / 2
+    later = client.get("/updates", params={"since": between.isoformat(), "limit": 100}).json()["items"]
+    assert len(later) == 6 and {datetime.fromisoformat(u["at"]) for u in later} == {updated_at}
     bad = client.get("/updates", params={"since": "soon"})
     assert bad.status_code == 422 and "not a day or a time" in bad.json()["error"]["message"]
     page = client.get("/updates", params={"q": "Norcia"}, headers={"Accept": "text/html"}).text
@@ -85,6 +105,7 @@ def test_updates_are_filtered_as_the_lists_are(client):
 
 def test_every_feed_is_valid_atom_with_an_entry_per_update(client, changed):
     story = client.get("/updates", params={"kind": "story"}).json()["items"][0]
+    every = client.get("/updates", params={"limit": 100}).json()["items"]
     for url in (
         "/events.atom",
         "/events.atom?q=Norcia",
@@ -97,14 +118,22 @@ def test_every_feed_is_valid_atom_with_an_entry_per_update(client, changed):
         assert parsed.entries, url
         for entry in parsed.entries:
             assert entry.link.startswith(str(client.base_url)) and entry.id.startswith("urn:storyline:update:")
+    assert [e.id for e in _feed(client, "/updates.atom").entries] == [f"urn:storyline:update:{u['seq']}" for u in every]
     entries = _feed(client, f"{changed['url']}.atom").entries
     assert [e.id for e in entries] == [
         f"urn:storyline:update:{u['seq']}" for u in client.get(changed["url"]).json()["updates"]
     ]
     content = entries[0].content[0].value
-    assert "people injured: rose from 12 people" in content and "to about 20 people" in content
+    before, after = changed["changes"][0]["before"], changed["changes"][0]["after"]
+    cite = '<a href="{base}/articles/{id}">{source}</a>'
+    assert (
+        f"people died: rose from 62 people {cite.format(base=client.base_url, id=before['article_id'], source=before['source'])}"
+        f" to Around 90 people {cite.format(base=client.base_url, id=after['article_id'], source=after['source'])}"
+    ) in content
+    assert entries[0].title == f"{changed['headline']}: 1 new article" and entries[1].title.startswith("New event: ")
     for sentence in changed["summary"]:
-        assert sentence["text"] in content and (sentence["url"] or sentence["article_id"]) in content
+        assert sentence["text"] in unescape(content)
+        assert (sentence["url"] or f"{client.base_url}/articles/{sentence['article_id']}#s") in content
     assert f'href="{client.base_url}{changed["url"]}"' in content
 
 
@@ -114,14 +143,15 @@ def test_a_feed_of_a_search_without_updates_is_still_valid(client):
     assert parsed.feed.updated_parsed is not None
 
 
-def test_feeds_answer_a_conditional_get_with_304(client):
+def test_feeds_answer_a_conditional_get_with_304(client, ingest_times):
+    opened_at, updated_at = ingest_times
     first = client.get("/events.atom?q=Norcia")
     etag, modified = first.headers["etag"], first.headers["last-modified"]
-    assert modified == format_datetime(UPDATED_AT, usegmt=True)
+    assert modified == format_datetime(updated_at, usegmt=True)  # the second ingest updated the quake
     again = client.get("/events.atom?q=Norcia", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
     assert client.get("/events.atom?q=Norcia", headers={"If-Modified-Since": modified}).status_code == 304
-    stale = format_datetime(OPENED_AT, usegmt=True)
+    stale = format_datetime(opened_at, usegmt=True)
     assert client.get("/events.atom?q=Norcia", headers={"If-Modified-Since": stale}).status_code == 200
     assert client.get("/events.atom?q=Norcia", headers={"If-None-Match": '"other"'}).status_code == 200
     assert client.get("/events.atom?q=basilica+Norcia").headers["etag"] != etag  # another query, another feed

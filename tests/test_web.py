@@ -24,7 +24,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 @pytest.fixture(scope="module")
 def server(updated_db) -> Iterator[str]:
-    """The examples, the quake and the final, with their updates."""
+    """The examples, the quake and the final, ingested in two batches that recorded updates."""
     with running_server(updated_db) as base:
         yield base
 
@@ -211,7 +211,7 @@ def test_pages_read_well_on_a_phone(browser, server):
     context.close()
 
 
-def test_every_page_names_its_feed_and_the_feed_follows_it(page):
+def test_every_page_names_its_feed_and_the_feed_follows_it(page, ingest_times):
     """The front page, a search, an event page and a story page each name their Atom feed in
     their head; the feed a reader finds there is valid and holds the page's updates."""
     _open_baghouz_event(page)
@@ -234,5 +234,11 @@ def test_every_page_names_its_feed_and_the_feed_follows_it(page):
         if url == "/?q=Norcia":
             assert all("Norcia" in entry.title for entry in feed.entries)
     page.goto(event_url)
-    playwright_api.expect(page.locator(".updates h2")).to_have_text("New since 1 May 2024")
+    playwright_api.expect(page.locator(".updates h2")).to_have_text(f"New since {ingest_times[0]:%-d %b %Y}")
+    # the second ingest's update, newest first: the aggregator's figure moved the wire's
+    change = page.locator(".updates .update").first.locator(".changes li")
+    playwright_api.expect(change).to_have_count(1)
+    playwright_api.expect(change).to_contain_text("people died: rose from 62 people")
+    playwright_api.expect(change).to_contain_text("to Around 90 people")
+    playwright_api.expect(change.locator("a.cite")).to_have_count(2)
     _shot(page, "event-baghouz-updates")
