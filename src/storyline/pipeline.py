@@ -232,11 +232,14 @@ def refresh_events(
         grouping = continue_grouping(store, settings)
         if grouping is None:
             stale = grouping_is_stale(store, settings)
+            grouped_before = stale or store.counts()["events"] > 0
             if stale:
                 on_notice(
                     "the events were grouped by another version or other settings: grouping every stored article again"
                 )
-            return _regroup(store, settings, executor, early, record_updates=not stale and not store.counts()["events"])
+            elif grouped_before:
+                on_notice("this store keeps no grouping state yet (made by an earlier storyline): grouping it once")
+            return _regroup(store, settings, executor, early, record_updates=not grouped_before)
         return _continue(grouping, store, settings, executor, early, on_notice)
 
 
