@@ -429,8 +429,8 @@ def build_events(
     and timeline (an event of ``known`` with the same articles, described alike, is reused: see
     ``describe.describe_events``; analyses in ``store`` are reused)."""
     grouping = Grouping(settings)
-    dense, copies = article_inputs(articles, settings, executor)
-    grouping.add(articles, copies, dense)
+    inputs = article_inputs(articles, settings, executor)
+    grouping.add(articles, inputs.copies, inputs.dense)
     groups: dict[str, list[Article]] = {}
     for article in articles:
         groups.setdefault(grouping.event_of(article.id), []).append(article)
