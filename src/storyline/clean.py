@@ -151,13 +151,20 @@ class BoilerplateModel:
         return bool(lead) and self._repeated(lead, site, self.settings.lead_factor)
 
     def title_without_tail(self, title: str, site: str) -> str:
-        """``title`` without the longest learned tail of ``site``; never empty for a non-empty title."""
-        tails = self._tails.get(site)
-        if tails:
+        """``title`` without the learned tails of ``site``, the longest first; never empty for a
+        non-empty title.
+
+        Cutting repeats, since a site can stack its tails ("... | Local News - WRAL"), and some
+        of its titles carry only the inner one.
+        """
+        tails = self._tails.get(site, {})
+        cut = True
+        while cut:
+            cut = False
             for start, end in self._tail_starts(title):
-                seen = tails.get(line_fingerprint(title[end:]), ())
-                if len(seen) >= self.settings.title_tail_min_titles:
-                    return title[:start].rstrip()
+                if len(tails.get(line_fingerprint(title[end:]), ())) >= self.settings.title_tail_min_titles:
+                    title, cut = title[:start].rstrip(), True
+                    break
         return title
 
     def transform(self, articles: Iterable[Article]) -> list[Article]:
