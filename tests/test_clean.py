@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import gzip
-import json
-import re
-from collections import defaultdict
-
 import pytest
 
-from conftest import EVAL
+from conftest import EVAL, GVA_ARTICLES, ends_in_tail, gva_records, repeated_tails
 from storyline.clean import BoilerplateModel, line_fingerprint
 from storyline.config import CleanSettings
 from storyline.extract import article_from_record
@@ -142,45 +137,11 @@ def test_a_tail_twice_or_the_whole_title_stays():
     assert {a.title for a in cleaned} == {"Flood warning | KSLA News 12", "| KSLA News 12"}
 
 
-GVA_ARTICLES = EVAL / "gva-incidents-dev" / "gva_incidents_2013_2015.jsonl.gz"
-SEPARATORS = (" - ", " | ", " :: ", " — ", " – ", " « ")
-
-
-def endings(title: str) -> list[str]:
-    """Every ending of ``title`` after a separator with words before it, case folded."""
-    folded = title.casefold()
-    return [
-        folded[found.end() :]
-        for separator in SEPARATORS
-        for found in re.finditer(re.escape(separator), folded)
-        if folded[: found.start()].strip() and folded[found.end() :].strip()
-    ]
-
-
-def repeated_tails(titles: dict[str, set[str]]) -> set[tuple[str, str]]:
-    """(host, ending) pairs where an ending after a separator is shared by 3+ distinct titles of
-    the host: the issue's measure, written apart from clean.py."""
-    sharing: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for host, host_titles in titles.items():
-        for title in host_titles:
-            for ending in endings(title):
-                sharing[host, ending].add(title)
-    return {key for key, seen in sharing.items() if len(seen) >= 3}
-
-
-def ends_in_tail(title: str, host: str, tails: set[tuple[str, str]]) -> bool:
-    return any((host, ending) in tails for ending in endings(title))
-
-
 @pytest.mark.skipif(not GVA_ARTICLES.is_file(), reason=f"evaluation data not found at {EVAL}")
 def test_no_gva_title_keeps_a_tail_its_host_repeats():
-    with gzip.open(GVA_ARTICLES, "rt", encoding="utf-8") as lines:
-        records = [json.loads(line) for line in lines]
+    records = gva_records()
     articles = [article_from_record(record, str(n)) for n, record in enumerate(records)]
-    titles: dict[str, set[str]] = defaultdict(set)
-    for record in records:
-        titles[record["source"]].add(" ".join(record["title"].split()))
-    tails = repeated_tails(titles)
+    tails = repeated_tails(records)
     before = sum(ends_in_tail(a.title, r["source"], tails) for a, r in zip(articles, records, strict=True))
     cleaned = BoilerplateModel().fit_transform(articles)
     after = [a.title for a, r in zip(cleaned, records, strict=True) if ends_in_tail(a.title, r["source"], tails)]
