@@ -198,6 +198,9 @@ def test_navigation_asides_and_footers_are_dropped_whole_keeping_their_json_ld()
         ({"id": "APW19990101.0001", "text": "The Senate voted on Tuesday."}, "AP"),
         ({"id": "XIE_ENG_20050101.0001", "text": "A bridge opened."}, "Xinhua"),
         ({"id": "ABC12345678", "text": "Smith (R-Texas) said little."}, ""),
+        ({"text": "MONUMENT (Phoenix) _ Interior Secretary Bruce Babbitt will ask for four monuments."}, ""),
+        ({"text": "(UNDATED) _ It's too easy to get angry about the death penalty."}, ""),
+        ({"text": "HAWTHORNE (CBSLA.com) — A man was shot."}, "cbsla.com"),
     ],
 )
 def test_an_articles_outlet_is_what_its_input_names_and_known_hosts_read_as_names(record, outlet):

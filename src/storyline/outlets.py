@@ -27,6 +27,9 @@ _DATELINE_CHARS = 300
 # An LDC document number: the wire's code, optionally "_ENG_", then the date ("XIE19990101.0001").
 _DOCUMENT_NUMBER = re.compile(r"^(?P<code>[A-Z]{3})(?:_ENG_)?\d{8}")
 _HOST = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+# Brackets after a dateline also hold places ("MONUMENT (Phoenix) _") and "(UNDATED)": an agency
+# is a wire's short capitals (AP, AFP, UPI), a host (CBSLA.com) or an outlet the table names.
+_WIRE_CAPITALS = re.compile(r"^[A-Z]{2,5}$")
 
 
 @functools.cache
@@ -63,8 +66,12 @@ def outlet_of(url: str) -> str:
 def outlet_in_text(text: str, document_id: str = "") -> str:
     """The agency a wire dateline at the top of ``text`` credits, else the outlet the wire code
     of ``document_id`` names, else ''."""
-    if match := _DATELINE.search(text[:_DATELINE_CHARS]):
-        return outlet_name(match.group("agency").strip())
+    if (match := _DATELINE.search(text[:_DATELINE_CHARS])) and _is_agency(agency := match.group("agency").strip()):
+        return outlet_name(agency)
     if match := _DOCUMENT_NUMBER.match(document_id):
         return _known_outlets().get(match.group("code"), "")
     return ""
+
+
+def _is_agency(name: str) -> bool:
+    return bool(_WIRE_CAPITALS.match(name) or _HOST.match(name.casefold())) or name in _known_outlets().values()
