@@ -127,6 +127,11 @@ def test_the_longest_learned_tail_goes_and_other_sites_keep_theirs():
     assert [a.title for a in cleaned] == [*HEADLINES[:3], HEADLINES[3] + tail, HEADLINES[3] + " :: WRAL.com"]
 
 
+def test_a_recurring_ending_with_other_figures_is_news_not_a_tail():
+    pages = [titled(n, "wmc", f"{h} - {n + 2} dead") for n, h in enumerate(HEADLINES)]
+    assert [a.title for a in BoilerplateModel().fit_transform(pages)] == [a.title for a in pages]
+
+
 def test_a_tail_twice_or_the_whole_title_stays():
     twice = [titled(n, "ksla", h + " | KSLA News 12") for n, h in enumerate(HEADLINES[:2])]
     assert [a.title for a in BoilerplateModel().fit_transform(twice)] == [a.title for a in twice]

@@ -66,8 +66,19 @@ def line_fingerprint(line: str) -> str:
 
     Digits are folded so that "Posted 3 hours ago" and "Posted 5 hours ago" are one line.
     """
-    folded = unicodedata.normalize("NFKC", line).casefold()
-    folded = _DIGITS.sub("0", folded)
+    return _fingerprint(line, fold_digits=True)
+
+
+def title_fingerprint(text: str) -> str:
+    """What identifies a title, or its ending, across one site's pages: case, punctuation and
+    spacing ignored, digits kept, since "... - 3 dead" and "... - 2 dead" are news, not a tail."""
+    return _fingerprint(text, fold_digits=False)
+
+
+def _fingerprint(text: str, fold_digits: bool) -> str:
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    if fold_digits:
+        folded = _DIGITS.sub("0", folded)
     key = _NON_WORD.sub(" ", folded).strip()
     return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest() if key else ""
 
@@ -162,7 +173,7 @@ class BoilerplateModel:
         while cut:
             cut = False
             for start, end in self._tail_starts(title):
-                if len(tails.get(line_fingerprint(title[end:]), ())) >= self.settings.title_tail_min_titles:
+                if len(tails.get(title_fingerprint(title[end:]), ())) >= self.settings.title_tail_min_titles:
                     title, cut = title[:start].rstrip(), True
                     break
         return title
@@ -189,10 +200,10 @@ class BoilerplateModel:
         return self.fit(articles).transform(articles)
 
     def _learn_title(self, title: str, site: str) -> None:
-        if not (title_key := line_fingerprint(title)):
+        if not (title_key := title_fingerprint(title)):
             return
         for _, end in self._tail_starts(title):
-            seen = self._tails[site][line_fingerprint(title[end:])]
+            seen = self._tails[site][title_fingerprint(title[end:])]
             if len(seen) < self.settings.title_tail_min_titles:  # past the bar decides nothing
                 seen.add(title_key)
 
@@ -207,7 +218,7 @@ class BoilerplateModel:
                 found.add((start, start + len(separator)))
                 start = title.find(separator, start + 1)
         return sorted(
-            (start, end) for start, end in found if line_fingerprint(title[:start]) and line_fingerprint(title[end:])
+            (start, end) for start, end in found if title_fingerprint(title[:start]) and title_fingerprint(title[end:])
         )
 
     def _keys(self, lines: list[str]) -> set[str]:
