@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
+import re
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -18,6 +21,42 @@ import pytest
 EXAMPLES = Path(str(resources.files("storyline") / "examples"))
 EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 """The team's evaluation data beside the project (absent on CI: the tests that read it skip)."""
+
+GVA_ARTICLES = EVAL / "gva-incidents-dev" / "gva_incidents_2013_2015.jsonl.gz"
+"""The Gun Violence Archive's dev articles: local news titles, many with their site's tail."""
+SEPARATORS = (" - ", " | ", " :: ", " — ", " – ", " « ")
+
+
+def endings(title: str) -> list[str]:
+    """Every ending of ``title`` after a separator with words before it, case folded."""
+    folded = title.casefold()
+    return [
+        folded[found.end() :]
+        for separator in SEPARATORS
+        for found in re.finditer(re.escape(separator), folded)
+        if folded[: found.start()].strip() and folded[found.end() :].strip()
+    ]
+
+
+def gva_records() -> list[dict]:
+    with gzip.open(GVA_ARTICLES, "rt", encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines]
+
+
+def repeated_tails(records: list[dict]) -> set[tuple[str, str]]:
+    """(source, ending) pairs where an ending after a separator is shared by 3+ distinct titles
+    of the records of one source (a host in the GVA data): the issue's measure, written apart
+    from clean.py."""
+    sharing: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for record in records:
+        title = " ".join(record.get("title", "").split())
+        for ending in endings(title):
+            sharing[record.get("source", ""), ending].add(title)
+    return {key for key, seen in sharing.items() if len(seen) >= 3}
+
+
+def ends_in_tail(title: str, host: str, tails: set[tuple[str, str]]) -> bool:
+    return any((host, ending) in tails for ending in endings(title))
 
 
 @pytest.fixture

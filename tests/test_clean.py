@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
+from conftest import EVAL, GVA_ARTICLES, ends_in_tail, gva_records, repeated_tails
 from storyline.clean import BoilerplateModel, line_fingerprint
 from storyline.config import CleanSettings
+from storyline.extract import article_from_record
 from storyline.model import Article
 
 STORIES = [
@@ -97,3 +101,55 @@ def test_long_lines_never_match_by_their_lead():
     pages = [article(n, f"site{n}.example", story, quotes[n]) for n, story in enumerate(STORIES)]
     cleaned = BoilerplateModel().fit_transform(pages)
     assert all("The minister said:" in a.text for a in cleaned)
+
+
+def titled(n: int, site: str, title: str) -> Article:
+    return Article(id=f"{site}-t{n}", text=STORIES[n % len(STORIES)], title=title, source=site)
+
+
+HEADLINES = ["Man shot on Main Street", "Two hurt in crash", "Police seek driver", "Store robbed at gunpoint"]
+
+
+def test_a_title_tail_three_titles_of_a_site_share_is_removed():
+    tail = " - wave3.com-Louisville News, Weather & Sports"
+    pages = [titled(n, "www.wave3.com", h + tail) for n, h in enumerate(HEADLINES)]
+    pages.append(titled(9, "www.wave3.com", "Shooting - suspect flees - wave3.com-Louisville News, Weather & Sports"))
+    cleaned = BoilerplateModel().fit_transform(pages)
+    assert [a.title for a in cleaned] == [*HEADLINES, "Shooting - suspect flees"]
+    assert pages[0].title.endswith(tail)  # the originals are untouched
+
+
+def test_the_longest_learned_tail_goes_and_other_sites_keep_theirs():
+    tail = " - WMC Action News 5 - Memphis, Tennessee"
+    pages = [titled(n, "wmc", h + tail) for n, h in enumerate(HEADLINES[:3])]
+    pages += [titled(5, "other", HEADLINES[3] + tail), titled(6, "wmc", HEADLINES[3] + " :: WRAL.com")]
+    cleaned = BoilerplateModel().fit_transform(pages)
+    assert [a.title for a in cleaned] == [*HEADLINES[:3], HEADLINES[3] + tail, HEADLINES[3] + " :: WRAL.com"]
+
+
+def test_a_recurring_ending_with_other_figures_is_news_not_a_tail():
+    pages = [titled(n, "wmc", f"{h} - {n + 2} dead") for n, h in enumerate(HEADLINES)]
+    assert [a.title for a in BoilerplateModel().fit_transform(pages)] == [a.title for a in pages]
+
+
+def test_a_tail_twice_or_the_whole_title_stays():
+    twice = [titled(n, "ksla", h + " | KSLA News 12") for n, h in enumerate(HEADLINES[:2])]
+    assert [a.title for a in BoilerplateModel().fit_transform(twice)] == [a.title for a in twice]
+    # Three copies of one title are one title, and a tail alone is no headline.
+    same = [titled(n, "ksla", "Flood warning | KSLA News 12") for n in range(3)]
+    bare = [titled(n, "ksla", "| KSLA News 12") for n in range(3, 6)]
+    cleaned = BoilerplateModel().fit_transform(same + bare)
+    assert {a.title for a in cleaned} == {"Flood warning | KSLA News 12", "| KSLA News 12"}
+
+
+@pytest.mark.skipif(not GVA_ARTICLES.is_file(), reason=f"evaluation data not found at {EVAL}")
+def test_no_gva_title_keeps_a_tail_its_host_repeats():
+    records = gva_records()
+    articles = [article_from_record(record, str(n)) for n, record in enumerate(records)]
+    tails = repeated_tails(records)
+    before = sum(ends_in_tail(a.title, r["source"], tails) for a, r in zip(articles, records, strict=True))
+    cleaned = BoilerplateModel().fit_transform(articles)
+    after = [a.title for a, r in zip(cleaned, records, strict=True) if ends_in_tail(a.title, r["source"], tails)]
+    assert before > 100  # the data do have tails (wave3.com, KSLA, WRAL ...)
+    assert after == []
+    assert all(a.title for a in cleaned if a.title)

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from storyline.errors import InputError
-from storyline.extract import canonical_url, extract, parse_date, without_inert_markup
+from storyline.extract import article_from_record, canonical_url, extract, parse_date, without_inert_markup
 from storyline.ingest import find_inputs, read_document
 
 DATA = Path(__file__).parent / "data"
@@ -182,3 +182,26 @@ def test_navigation_asides_and_footers_are_dropped_whole_keeping_their_json_ld()
         b'<p>a</p><p>b</p><script type="application/ld+json">{"@type": "NewsArticle"}</script>'
         b"<navigation>kept: not a nav element</navigation><aside>never closed"
     )
+
+
+@pytest.mark.parametrize(
+    ("record", "outlet"),
+    [
+        ({"text": "Story.", "source": "Example Wire", "url": "https://www.nytimes.com/a"}, "Example Wire"),
+        ({"text": "Story.", "source": "www.nytimes.com"}, "The New York Times"),
+        ({"text": "Story.", "url": "https://www.bbc.co.uk/news/world-1"}, "BBC"),
+        ({"text": "Story.", "url": "https://latimesblogs.latimes.com/lanow/x"}, "Los Angeles Times"),
+        ({"text": "Story.", "url": "https://www.wave3.com/story/1"}, "wave3.com"),
+        ({"text": "WASHINGTON (AP) _ The Senate voted on Tuesday."}, "AP"),
+        ({"text": "BEIJING, Jan. 2 (Xinhua) -- China opened a bridge."}, "Xinhua"),
+        ({"text": "March 3, 2015 7:18 PM\n\n(Reuters) - Shares fell."}, "Reuters"),
+        ({"id": "APW19990101.0001", "text": "The Senate voted on Tuesday."}, "AP"),
+        ({"id": "XIE_ENG_20050101.0001", "text": "A bridge opened."}, "Xinhua"),
+        ({"id": "ABC12345678", "text": "Smith (R-Texas) said little."}, ""),
+        ({"text": "MONUMENT (Phoenix) _ Interior Secretary Bruce Babbitt will ask for four monuments."}, ""),
+        ({"text": "(UNDATED) _ It's too easy to get angry about the death penalty."}, ""),
+        ({"text": "HAWTHORNE (CBSLA.com) — A man was shot."}, "cbsla.com"),
+    ],
+)
+def test_an_articles_outlet_is_what_its_input_names_and_known_hosts_read_as_names(record, outlet):
+    assert article_from_record(record, "item").source == outlet

@@ -26,6 +26,16 @@ Two cautions shape the statistics:
 - Templates. "More news: <headline>" or "Photo: <name>/Reuters" never repeat verbatim, but their
   lead ("more news", "photo") does. The lead of a short line (a few words and a colon) is learned
   like a line, and a short line is dropped when its lead has been learned.
+
+Titles have boilerplate of their own: the site's tail ("... - wave3.com-Louisville News, Weather &
+Sports", "... :: WRAL.com"). It is learned the same way, per site: an ending after a separator
+that distinct titles of one site share. It is removed here, where titles enter, so that every
+headline chosen from titles, and every page, feed and listing that shows one, reads the cleaned
+title; the raw title stays in the raw bytes the store keeps. Learning it per run rather than from
+the titles stored so far keeps one learner with one life cycle for all boilerplate, and the
+stored titles are the cleaned ones, so they could not teach it anyway. The price is the same as
+for lines: a site with fewer than ``CleanSettings.title_tail_min_titles`` titles in a run keeps
+its tail.
 """
 
 from __future__ import annotations
@@ -56,8 +66,19 @@ def line_fingerprint(line: str) -> str:
 
     Digits are folded so that "Posted 3 hours ago" and "Posted 5 hours ago" are one line.
     """
-    folded = unicodedata.normalize("NFKC", line).casefold()
-    folded = _DIGITS.sub("0", folded)
+    return _fingerprint(line, fold_digits=True)
+
+
+def title_fingerprint(text: str) -> str:
+    """What identifies a title, or its ending, across one site's pages: case, punctuation and
+    spacing ignored, digits kept, since "... - 3 dead" and "... - 2 dead" are news, not a tail."""
+    return _fingerprint(text, fold_digits=False)
+
+
+def _fingerprint(text: str, fold_digits: bool) -> str:
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    if fold_digits:
+        folded = _DIGITS.sub("0", folded)
     key = _NON_WORD.sub(" ", folded).strip()
     return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest() if key else ""
 
@@ -92,6 +113,9 @@ class BoilerplateModel:
     - across the corpus it occurs on at least ``corpus_min_sites`` different sites (each a
       different story), or
     - its template lead passes the same tests with ``lead_factor`` times the bar.
+
+    A title's tail is an ending after one of ``title_separators`` that at least
+    ``title_tail_min_titles`` distinct titles of the site share.
     """
 
     def __init__(self, settings: CleanSettings = CleanSettings()) -> None:
@@ -99,20 +123,23 @@ class BoilerplateModel:
         self._enough = max(settings.site_min_stories, settings.corpus_min_sites) * max(1, settings.lead_factor)
         self._by_site: dict[str, _Counts] = defaultdict(_Counts)
         self._corpus = _Counts()
+        self._tails: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
 
     def fit(self, articles: Iterable[Article]) -> BoilerplateModel:
         """Forget what was learned and learn from ``articles``."""
         self._by_site = defaultdict(_Counts)
         self._corpus = _Counts()
+        self._tails = defaultdict(lambda: defaultdict(set))
         return self.partial_fit(articles)
 
     def partial_fit(self, articles: Iterable[Article]) -> BoilerplateModel:
         """Add ``articles`` to what was learned."""
         for article in articles:
+            site = site_of(article)
+            self._learn_title(article.title, site)
             lines = _lines(article.text)
             if not lines:
                 continue
-            site = site_of(article)
             story_key = story_fingerprint(lines)
             counts = self._by_site[site]
             for key in self._keys(lines):
@@ -134,10 +161,27 @@ class BoilerplateModel:
         lead = self._lead(line)
         return bool(lead) and self._repeated(lead, site, self.settings.lead_factor)
 
-    def transform(self, articles: Iterable[Article]) -> list[Article]:
-        """Copies of ``articles`` without their boilerplate lines.
+    def title_without_tail(self, title: str, site: str) -> str:
+        """``title`` without the learned tails of ``site``, the longest first; never empty for a
+        non-empty title.
 
-        An article that would lose all its text is kept as it was: a page whose every line is
+        Cutting repeats, since a site can stack its tails ("... | Local News - WRAL"), and some
+        of its titles carry only the inner one.
+        """
+        tails = self._tails.get(site, {})
+        cut = True
+        while cut:
+            cut = False
+            for start, end in self._tail_starts(title):
+                if len(tails.get(title_fingerprint(title[end:]), ())) >= self.settings.title_tail_min_titles:
+                    title, cut = title[:start].rstrip(), True
+                    break
+        return title
+
+    def transform(self, articles: Iterable[Article]) -> list[Article]:
+        """Copies of ``articles`` without their boilerplate lines and title tails.
+
+        An article that would lose all its text keeps its text: a page whose every line is
         shared is more likely a short wire brief republished than pure boilerplate.
         """
         cleaned = []
@@ -148,12 +192,34 @@ class BoilerplateModel:
                 for line in article.text.splitlines()
                 if not line.strip() or not self.is_boilerplate(line.strip(), site)
             ]
-            text = "\n".join(kept).strip()
-            cleaned.append(replace(article, text=text) if text else article)
+            text = "\n".join(kept).strip() or article.text
+            cleaned.append(replace(article, text=text, title=self.title_without_tail(article.title, site)))
         return cleaned
 
     def fit_transform(self, articles: list[Article]) -> list[Article]:
         return self.fit(articles).transform(articles)
+
+    def _learn_title(self, title: str, site: str) -> None:
+        if not (title_key := title_fingerprint(title)):
+            return
+        for _, end in self._tail_starts(title):
+            seen = self._tails[site][title_fingerprint(title[end:])]
+            if len(seen) < self.settings.title_tail_min_titles:  # past the bar decides nothing
+                seen.add(title_key)
+
+    def _tail_starts(self, title: str) -> list[tuple[int, int]]:
+        """Where each separator of ``title`` starts and ends, earliest first (the longest tail),
+        where both the headline before it and the tail after it hold a word: a tail is never the
+        whole title."""
+        found: set[tuple[int, int]] = set()
+        for separator in self.settings.title_separators:
+            start = title.find(separator)
+            while start >= 0:
+                found.add((start, start + len(separator)))
+                start = title.find(separator, start + 1)
+        return sorted(
+            (start, end) for start, end in found if title_fingerprint(title[:start]) and title_fingerprint(title[end:])
+        )
 
     def _keys(self, lines: list[str]) -> set[str]:
         keys = {line_fingerprint(line) for line in lines}

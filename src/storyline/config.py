@@ -66,6 +66,12 @@ class CleanSettings:
     batch_documents: int = 2000
     """Documents extracted before learning and storing: a batch is held in memory (about 2,000
     pages of 10 KB text), and the first pages of a run are cleaned with what the batch taught."""
+    title_tail_min_titles: int = 3
+    """A title's ending after a separator, shared by this many distinct titles of one site, is
+    the site's tail ("... - WMC Action News 5 - Memphis, Tennessee"): two can be one story's updates."""
+    title_separators: tuple[str, ...] = (" - ", " | ", " :: ", " — ", " – ", " « ")
+    """What sets a site's name off from a headline; a colon is left out, since "Police: ..." is
+    part of a headline."""
 
 
 @dataclass(frozen=True)

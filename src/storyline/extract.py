@@ -47,6 +47,7 @@ from .config import ExtractSettings
 from .errors import InputError
 from .ingest import parse_feed
 from .model import Article, Failure, RawDocument
+from .outlets import outlet_in_text, outlet_name, outlet_of
 
 Passed = TypeVar("Passed")
 
@@ -134,15 +135,6 @@ def article_id(text: str, url: str = "") -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def outlet_of(url: str) -> str:
-    """The host of a URL without ``www.``, the best outlet name when a page gives none."""
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:  # "http://[x": an unclosed IPv6 bracket
-        return ""
-    return host.removeprefix("www.")
-
-
 def _checked_text(text: str, item: str, minimum: int = 1) -> str:
     text = text.strip()
     if len(text) < minimum:
@@ -183,7 +175,7 @@ def _read_html(doc: RawDocument, settings: ExtractSettings) -> Extraction:
         text=text,
         title=title,
         url=url,
-        source=meta.sitename or outlet_of(url) or Path(doc.origin).name,
+        source=outlet_name(meta.sitename) or outlet_of(url) or outlet_in_text(text) or Path(doc.origin).name,
         published=_lenient_date(meta.date),
         author=meta.author or "",
         language=(meta.language or declared_language(doc.data)).lower(),
@@ -307,7 +299,8 @@ def _read_text(doc: RawDocument, settings: ExtractSettings) -> Extraction:
         raise InputError(doc.origin, "empty text")
     title, body = lines[0].strip(), "\n".join(lines[1:])
     text = _checked_text(body, doc.origin, settings.min_text_chars)
-    article = Article(id=article_id(text), text=text, title=title, source=Path(doc.origin).name)
+    source = outlet_in_text(text) or Path(doc.origin).name
+    article = Article(id=article_id(text), text=text, title=title, source=source)
     return Extraction(articles=[article])
 
 
@@ -349,12 +342,13 @@ def article_from_record(record: object, item: str) -> Article:
         published = parse_date(record.get("published"))
     except ValueError as exc:
         raise InputError(item, str(exc)) from None
+    given_id = str(record.get("id") or "")
     return Article(
-        id=str(record.get("id") or "") or article_id(text, url),
+        id=given_id or article_id(text, url),
         text=text,
         title=title,
         url=url,
-        source=str(record.get("source") or "") or outlet_of(url),
+        source=outlet_name(str(record.get("source") or "")) or outlet_of(url) or outlet_in_text(text, given_id),
         published=published,
     )
 
@@ -382,7 +376,7 @@ def _read_feed(doc: RawDocument, settings: ExtractSettings) -> Extraction:
                 text=text,
                 title=entry.get("title", "").strip(),
                 url=url,
-                source=outlet or outlet_of(url),
+                source=outlet or outlet_of(url) or outlet_in_text(text),
                 published=_lenient_date(entry.get("published") or entry.get("updated")),
                 author=entry.get("author", ""),
             )

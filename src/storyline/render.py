@@ -131,9 +131,15 @@ def _span(item: Event | Story) -> str:
     return f"{first.date().isoformat()} to {last.date().isoformat()}"
 
 
+def outlet_count(count: int) -> str:
+    """How many outlets, as a reader wants it said: "outlet unknown" where nothing names one,
+    since "0 outlets" reads as if no one reported the event."""
+    return f"{count} outlet{'s' * (count != 1)}" if count else "outlet unknown"
+
+
 def _counts(event: Event) -> str:
-    articles, sources = len(event.articles), len(event.sources)
-    return f"{articles} article{'s' * (articles != 1)}, {sources} source{'s' * (sources != 1)}, {_span(event)}"
+    articles = len(event.articles)
+    return f"{articles} article{'s' * (articles != 1)}, {outlet_count(len(event.sources))}, {_span(event)}"
 
 
 def _story_line(event: Event, story_name: str) -> str:
@@ -145,7 +151,7 @@ def event_as_text(event: Event, story_name: str = "") -> str:
     lines = [event.headline or "(untitled event)", f"  {event.id} | {_counts(event)}"]
     lines += [f"  Story: {_story_line(event, story_name)}", ""] if event.story_id else [""]
     lines += [f"  - {s.text} [{s.source or s.article_id}]" for s in event.summary]
-    lines += ["", "  Sources: " + ", ".join(event.sources)]
+    lines += ["", "  Sources: " + (", ".join(event.sources) or outlet_count(0))]
     names = _named(event)
     if names:
         lines += ["  Names: " + "; ".join(names)]
@@ -187,10 +193,10 @@ def event_as_markdown(event: Event, story_name: str = "") -> str:
 
 
 def _story_counts(story: Story) -> str:
-    events, articles, sources = len(story.events), story.article_count, len(story.sources)
+    events, articles = len(story.events), story.article_count
     return (
         f"{events} event{'s' * (events != 1)}, {articles} article{'s' * (articles != 1)},"
-        f" {sources} source{'s' * (sources != 1)}, {_span(story)}"
+        f" {outlet_count(len(story.sources))}, {_span(story)}"
     )
 
 
@@ -204,7 +210,7 @@ def story_as_text(story: Story) -> str:
     lines = [story.name or "(untitled story)", f"  {story.id} | {_story_counts(story)}", ""]
     lines += [f"  - {lead.sentence.text} [{lead.sentence.source or lead.sentence.article_id}]" for lead in story.digest]
     lines += ["", "  Events:"] + [f"    {_event_line(e)}" for e in story.events]
-    lines += ["  Sources: " + ", ".join(story.sources)]
+    lines += ["  Sources: " + (", ".join(story.sources) or outlet_count(0))]
     return "\n".join(lines)
 
 
@@ -212,7 +218,7 @@ def story_as_markdown(story: Story) -> str:
     lines = [f"## {story.name or '(untitled story)'}", "", f"*{story.id}: {_story_counts(story)}*", ""]
     lines += [f"- {lead.sentence.text} ({_cite_markdown(lead.sentence)})" for lead in story.digest]
     lines += ["", "**Events:**", ""] + [f"- {_event_line(e)}" for e in story.events]
-    lines += ["", "**Sources:** " + ", ".join(story.sources)]
+    lines += ["", "**Sources:** " + (", ".join(story.sources) or outlet_count(0))]
     return "\n".join(lines) + "\n"
 
 

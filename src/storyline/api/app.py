@@ -36,7 +36,7 @@ from ..jobs import JobRunner
 from ..keys import key_name
 from ..listing import ListPage, ListQuery, ListRow, parse_moment
 from ..model import Article, Event, Update
-from ..render import cited_change, event_as_dict, story_as_dict, update_as_dict
+from ..render import cited_change, event_as_dict, outlet_count, story_as_dict, update_as_dict
 from ..store import Job, ListKind, Store
 from ..web import (
     LIST_VIEWS,
@@ -606,6 +606,7 @@ def _templates() -> Jinja2Templates:
     env.filters["day"] = lambda d: d.strftime("%-d %b %Y") if d else "undated"
     env.filters["moment"] = lambda d: d.strftime("%-d %b %Y, %H:%M UTC") if d else "undated"
     env.filters["plural"] = lambda n, word, many="": f"{n} {word if n == 1 else many or word + 's'}"
+    env.filters["outlets"] = outlet_count
     env.filters["web_link"] = web_link
     env.globals["cited_change"] = cited_change
     env.globals["escape"] = escape
