@@ -59,13 +59,33 @@ def evaluate_extraction_command(data: Path, workers: int) -> None:
 )
 @click.option("--seed", type=int, default=1, show_default=True, help="With --draw: the random seed.")
 @click.option("--per-group", type=click.IntRange(min=1), default=100, show_default=True, help="With --draw.")
+@click.option(
+    "--part",
+    "parts",
+    type=LazyChoice("storyline.evaluate.incidents", "PARTS"),
+    multiple=True,
+    help="Judge events on incidents of this part only (repeatable)  [default: all]",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=None, help="Ingest only the first N articles of each part."
+)
 def evaluate_facts_command(
-    data: Path, pairs: Path | None, sample: Path | None, draw: str | None, seed: int, per_group: int
+    data: Path,
+    pairs: Path | None,
+    sample: Path | None,
+    draw: str | None,
+    seed: int,
+    per_group: int,
+    parts: tuple[str, ...],
+    limit: int | None,
 ) -> None:
-    """Disagreement detection on hand-labelled figure pairs, and the precision of timelines and
-    figures on a hand-judged sample of storyline's own output."""
+    """Disagreement detection on hand-labelled figure pairs, the precision of timelines and
+    figures on a hand-judged sample of storyline's own output, and the facts of the events an
+    ingest of the GVA articles stores, judged on the Archive's record of each incident (rules
+    are chosen on 2013-14; 2015 is reported)."""
     from ..evaluate.fact_sample import default_sample_path, draw_sample, format_sample, read_sample, score_sample
     from ..evaluate.facts import evaluate_facts
+    from ..evaluate.incidents import PARTS, evaluate_incidents, format_incidents
 
     settings = Settings.from_env().facts
     if draw:
@@ -85,13 +105,15 @@ def evaluate_facts_command(
     sample = sample or default_sample_path()
     if sample is None:
         click.echo("no judged sample found (give --sample FILE): timeline and figure precision not scored")
-        return
-    precision = score_sample(data, settings, read_sample(sample))
-    for (kind, split), score in sorted(precision.items()):
-        click.echo(
-            f"{kind:<8} {split:<11} precision={score.precision:.3f} ({score.right} right, {score.wrong} wrong"
-            f" of those still given; {score.gone} judged once, no longer given)"
-        )
+    else:
+        precision = score_sample(data, settings, read_sample(sample))
+        for (kind, split), score in sorted(precision.items()):
+            click.echo(
+                f"{kind:<8} {split:<11} precision={score.precision:.3f} ({score.right} right, {score.wrong} wrong"
+                f" of those still given; {score.gone} judged once, no longer given)"
+            )
+    incidents = evaluate_incidents(data, Settings.from_env(), parts or tuple(PARTS), limit, progress=warn)
+    click.echo(format_incidents(incidents))
 
 
 @evaluate.command("summarization")

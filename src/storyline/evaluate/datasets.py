@@ -6,7 +6,8 @@ Each reader returns storyline ``Article`` objects plus the gold label the datase
   ``DucTopic`` per topic folder (its documents as articles, in date order); ``duc_articles`` gives
   the articles of a whole year labelled with their topic, in date order.
 - UCI News Aggregator sample (CSV headlines): ``uci_articles``, labelled with the gold story.
-- GVA incidents (JSONL): ``gva_articles``, labelled with the gold incident.
+- GVA incidents (JSONL): ``gva_articles``, labelled with the gold incident; ``gva_incident_facts``
+  the Archive's own record of each incident (date, place, killed, injured).
 - Multi-News test sample (CSV): ``multinews_clusters`` gives each cluster's documents and
   editor summary; ``multinews_articles`` the documents as undated, untitled articles labelled
   with their cluster.
@@ -25,7 +26,7 @@ import sys
 import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ..errors import InputError
@@ -34,6 +35,7 @@ from ..model import Article
 DUC_TARBALL = "duc2006_2007_raw.tar.gz"
 UCI_FILE = "uci_news_aggregator_first6366.csv.gz"
 GVA_FILE = "gva_incidents_2013_2015.jsonl.gz"
+GVA_FACTS_FILE = "gva_incident_facts_2013_2015.jsonl.gz"
 MULTINEWS_FILE = "multinews_sample_test.csv.gz"
 SEMEVAL_FILES = {"training": "training_set.csv.gz", "testing": "testing_set.csv.gz"}
 
@@ -201,6 +203,34 @@ def gva_articles(data: str | Path) -> list[LabelledArticle]:
         )
         labelled.append(LabelledArticle(article, str(record["incident"])))
     return sorted(labelled, key=lambda item: time_order(item.article))
+
+
+@dataclass(frozen=True)
+class IncidentFacts:
+    """The Gun Violence Archive's record of one incident."""
+
+    incident: str
+    day: date
+    city: str  # the Archive's ``city_or_county``, e.g. "Chicago", "Goleta (Isla Vista)", "Pike (county)"
+    state: str
+    killed: int  # the Archive counts a shooter who killed himself among them
+    injured: int
+
+
+def gva_incident_facts(data: str | Path) -> dict[str, IncidentFacts]:
+    """The Archive's record of each incident it has one for, by incident id (``data``: the GVA
+    folder or the facts file itself)."""
+    return {
+        str(record["incident"]): IncidentFacts(
+            incident=str(record["incident"]),
+            day=date.fromisoformat(record["date"]),
+            city=record.get("city_or_county") or "",
+            state=record.get("state") or "",
+            killed=int(record.get("num_killed") or 0),
+            injured=int(record.get("num_injured") or 0),
+        )
+        for record in _jsonl(_file(data, GVA_FACTS_FILE, "GVA incident facts"))
+    }
 
 
 def multinews_clusters(data: str | Path) -> list[tuple[list[str], str]]:

