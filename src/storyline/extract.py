@@ -175,7 +175,7 @@ def _read_html(doc: RawDocument, settings: ExtractSettings) -> Extraction:
         text=text,
         title=title,
         url=url,
-        source=outlet_name(meta.sitename) or outlet_of(url) or outlet_in_text(text) or Path(doc.origin).name,
+        source=outlet_name(meta.sitename or "") or outlet_of(url) or outlet_in_text(text) or Path(doc.origin).name,
         published=_lenient_date(meta.date),
         author=meta.author or "",
         language=(meta.language or declared_language(doc.data)).lower(),
