@@ -153,9 +153,11 @@ def groups(db: Path) -> dict[str, tuple[str, str]]:
 def add_runs(base_db: Path, inputs: Path, runs: int, scratch: Path, keep: Path | None = None) -> dict:
     """``runs`` ingests of ``inputs`` into a fresh copy of ``base_db`` and into an empty store, in
     turn: each run, the medians, the cost per added article and the ratio of the two. With
-    ``keep``, the last copy of the base (with the addition) is kept there."""
+    ``keep``, the last copy of the base (with the addition) is kept there. Each run into the
+    big store also says what share of the base's articles kept their event and story ids."""
     rows: dict[str, list[dict]] = {"big": [], "empty": []}
     target = scratch / "added.db"
+    before = groups(base_db)
     for run in range(runs):
         for into in rows:
             if into == "big":
@@ -163,10 +165,12 @@ def add_runs(base_db: Path, inputs: Path, runs: int, scratch: Path, keep: Path |
             else:
                 remove_store(target)
             row = ingest(inputs, target, scratch)
+            if into == "big":
+                row["ids_kept"] = _shares(before, groups(target))
             rows[into].append(row)
             print(
                 f"    run {run + 1} into {into:<5} {row['seconds']:7.1f} s  cpu {row['cpu_seconds']:7.1f} s"
-                f"  peak {row['peak_rss_mb']:5.0f} MB  load {row['load_average']:.1f}  ({row['tally']})",
+                f"  peak {row['peak_rss_mb']:5.0f} MB  load {row['load_average']:.1f}  ({row['tally']}){_kept(row)}",
                 flush=True,
             )
             if into == "big" and keep is not None and run == runs - 1:
@@ -372,6 +376,20 @@ def load_results(path: Path) -> dict:
     return json.loads(path.read_text()) if path.is_file() else {"scale": {}, "check": None}
 
 
+def _kept(row: dict) -> str:
+    """How many of the base's articles a run into the big store left in their event and story."""
+    kept = row.get("ids_kept")
+    if not kept:
+        return ""
+    return f"; kept ids: events {100 * kept['same_event_id']:.2f} %, stories {100 * kept['same_story_id']:.2f} %"
+
+
+def _least_kept(row: dict, which: str) -> str:
+    """The least share of the base's articles that kept their id over an addition's runs."""
+    shares = [r["ids_kept"][which] for r in row["runs"]["big"] if "ids_kept" in r]
+    return f"{100 * min(shares):.2f}" if shares else "-"
+
+
 def _verdict(ok: bool) -> str:
     return "yes" if ok else "NO"
 
@@ -391,7 +409,7 @@ def print_tables(results: dict) -> None:
         )
         print(
             f"{'store':>7} {'added':>6} {'runs':>4} {'big s':>7} {'empty s':>7} {'big s/art':>9} {'empty s/art':>11}"
-            f" {'ratio':>6} {'cpu ratio':>9} {'big MB':>7} {'empty MB':>8} {'ok':>4}"
+            f" {'ratio':>6} {'cpu ratio':>9} {'big MB':>7} {'empty MB':>8} {'ok':>4} {'kept ev %':>9} {'kept st %':>9}"
         )
         for key in sorted(results["scale"], key=int):
             for _, row in sorted(results["scale"][key]["added"].items(), key=lambda item: int(item[0])):
@@ -402,6 +420,7 @@ def print_tables(results: dict) -> None:
                     f" {empty['median_seconds']:>7.1f} {big['seconds_per_article']:>9.3f}"
                     f" {empty['seconds_per_article']:>11.3f} {row['ratio']:>6.2f} {row['cpu_ratio']:>9.2f}"
                     f" {big['peak_rss_mb']:>7.0f} {empty['peak_rss_mb']:>8.0f} {_verdict(ok):>4}"
+                    f" {_least_kept(row, 'same_event_id'):>9} {_least_kept(row, 'same_story_id'):>9}"
                 )
     found = results.get("check")
     if found:
