@@ -324,10 +324,40 @@ def _agreement(found: dict[str, tuple[str, str]], reference: dict[str, tuple[str
         levels[level] = scores.__dict__ | {"articles": len(ids)}
     levels["only_in_found"] = len(set(found) - set(reference))
     levels["only_in_reference"] = len(set(reference) - set(found))
+    for level, at in (("event", 0), ("story", 1)):
+        levels[level]["differing"] = _differing(ids, found, reference, at)
     return levels
 
 
-def check(runs: int, work: Path, eval_dir: Path) -> dict:
+def _differing(ids: list[str], found: dict, reference: dict, at: int, shown: int = 20) -> dict:
+    """The articles whose group (``at``: 0 event, 1 story) holds other articles in ``found``
+    than in ``reference``: how many, and the first ``shown`` with both groups' ids and sizes."""
+    kept = set(ids)
+
+    def members(labels: dict) -> dict[str, frozenset[str]]:
+        grouped: dict[str, set[str]] = {}
+        for i in ids:
+            grouped.setdefault(labels[i][at], set()).add(i)
+        return {label: frozenset(group & kept) for label, group in grouped.items()}
+
+    found_groups, reference_groups = members(found), members(reference)
+    odd = [i for i in ids if found_groups[found[i][at]] != reference_groups[reference[i][at]]]
+    return {
+        "articles": len(odd),
+        "first": [
+            {
+                "article": i,
+                "found": found[i][at],
+                "found_size": len(found_groups[found[i][at]]),
+                "reference": reference[i][at],
+                "reference_size": len(reference_groups[reference[i][at]]),
+            }
+            for i in odd[:shown]
+        ],
+    }
+
+
+def check(runs: int, work: Path, eval_dir: Path, keep_stores: bool = False) -> dict:
     folder = work / "check"
     folder.mkdir(parents=True, exist_ok=True)
     records = check_articles(eval_dir)
@@ -361,7 +391,10 @@ def check(runs: int, work: Path, eval_dir: Path) -> dict:
         "at": _now(),
     }
     for db in (base_db, incremental_db, whole_db):
-        remove_store(db)
+        if keep_stores:
+            print(f"  kept {db}")
+        else:
+            remove_store(db)
     return found
 
 
@@ -466,6 +499,7 @@ def main() -> None:
     parser.add_argument("--large-runs", type=int, default=1, help="runs of each addition of 100 pages or more")
     parser.add_argument("--check", action="store_true", help="DUC + GVA: the 20 latest added against one ingest")
     parser.add_argument("--check-runs", type=int, default=2)
+    parser.add_argument("--keep-stores", action="store_true", help="keep the check's stores under --work/check")
     parser.add_argument("--table", action="store_true", help="only print the tables from the JSON")
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "storyline-bench")
@@ -478,7 +512,7 @@ def main() -> None:
         options.out.parent.mkdir(parents=True, exist_ok=True)
         options.work.mkdir(parents=True, exist_ok=True)
         if options.check:
-            results["check"] = check(options.check_runs, options.work, options.eval)
+            results["check"] = check(options.check_runs, options.work, options.eval, options.keep_stores)
             options.out.write_text(json.dumps(results, indent=2))
         adds = [int(k) for k in options.adds.split(",") if k]
         runs = {k: options.runs if k < 100 else options.large_runs for k in adds}
