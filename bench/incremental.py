@@ -44,21 +44,17 @@ import os
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psutil
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pipeline_corpus import DEFAULT_EVAL, RECORDS_PER_WARC, pages
-from pipeline_scale import _children_cpu, _sample_tree
+from pipeline_scale import run_measured
 from storyline.evaluate.clustering import load_dataset, score_clustering
 from storyline.evaluate.datasets import GVA_FILE
 
@@ -88,26 +84,9 @@ def ingest(inputs: Path, db: Path, scratch: Path) -> dict:
     command = [*STORYLINE, "ingest", str(inputs), "--db", str(db)]
     load = os.getloadavg()[0]
     errors_path = scratch / "ingest.err"
-    started, cpu = time.perf_counter(), _children_cpu()
-    with errors_path.open("w") as errors:
-        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True, env=_environment())
-        watched, peak, done = psutil.Process(child.pid), 0, threading.Event()
-        by_process: dict[int, tuple[str, float]] = {}
-
-        def sample() -> None:
-            nonlocal peak
-            while not done.wait(0.2):
-                with contextlib.suppress(psutil.Error):  # the ingest just ended
-                    peak = max(peak, _sample_tree(watched, by_process))
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        stdout, _ = child.communicate()
-        done.set()
-        sampler.join()
-    seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
-    if child.returncode not in (0, 1) or not stdout.strip():
-        raise SystemExit(f"incremental: {' '.join(command)} failed ({child.returncode}); see {errors_path}")
+    stdout, returncode, seconds, cpu, peak, _ = run_measured(command, errors_path, _environment())
+    if returncode not in (0, 1) or not stdout.strip():
+        raise SystemExit(f"incremental: {' '.join(command)} failed ({returncode}); see {errors_path}")
     tally = stdout.strip().splitlines()[0]
     counts, _, stored = tally.partition("; ")
     words = counts.replace(",", "").split()

@@ -198,30 +198,40 @@ def _role(root: psutil.Process, process: psutil.Process) -> str:
     return "forked" if command == root.cmdline() else "other"
 
 
-def run_ingest(folder: Path, options: list[str], scratch: Path, keep: bool = False) -> dict:
-    """``storyline ingest`` on ``folder`` in a fresh store: wall seconds, peak memory, the tally
-    (and the store's path, kept, when ``keep``)."""
-    db = scratch / f"bench-{time.monotonic_ns()}.db"
-    command = [*STORYLINE, "ingest", str(folder), "--db", str(db), *options]
-    load = os.getloadavg()[0]
+def run_measured(
+    command: list[str], errors_path: Path, env: dict[str, str] | None = None
+) -> tuple[str, int, float, float, int, dict[int, tuple[str, float]]]:
+    """Run ``command`` (stderr to ``errors_path``): its stdout, exit status, wall and CPU seconds
+    (of the children it started), peak resident bytes of its process tree (sampled every 0.2 s)
+    and each process's role and CPU seconds."""
     started, cpu = time.perf_counter(), _children_cpu()
-    with (scratch / "ingest.err").open("w") as errors:
-        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
+    with errors_path.open("w") as errors:
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True, env=env)
         watched, peak, done = psutil.Process(child.pid), 0, threading.Event()
         by_process: dict[int, tuple[str, float]] = {}
 
         def sample() -> None:
             nonlocal peak
             while not done.wait(0.2):
-                peak = max(peak, _sample_tree(watched, by_process))
+                with contextlib.suppress(psutil.Error):  # the command just ended
+                    peak = max(peak, _sample_tree(watched, by_process))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         stdout, _ = child.communicate()
         done.set()
         sampler.join()
-    seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
-    if child.returncode not in (0, 1):
+    return stdout, child.returncode, time.perf_counter() - started, _children_cpu() - cpu, peak, by_process
+
+
+def run_ingest(folder: Path, options: list[str], scratch: Path, keep: bool = False) -> dict:
+    """``storyline ingest`` on ``folder`` in a fresh store: wall seconds, peak memory, the tally
+    (and the store's path, kept, when ``keep``)."""
+    db = scratch / f"bench-{time.monotonic_ns()}.db"
+    command = [*STORYLINE, "ingest", str(folder), "--db", str(db), *options]
+    load = os.getloadavg()[0]
+    stdout, returncode, seconds, cpu, peak, by_process = run_measured(command, scratch / "ingest.err")
+    if returncode not in (0, 1):
         raise SystemExit(f"pipeline_scale: {' '.join(command)} failed; see {scratch / 'ingest.err'}")
     cpu_by_role: Counter[str] = Counter()
     for role, seconds_used in by_process.values():
