@@ -152,10 +152,16 @@ def continue_grouping(store: Store, settings: Settings) -> Grouping | None:
     if state["fingerprint"] != grouping_fingerprint(settings):
         return None
     grouping = Grouping(settings)
-    grouping.clusterer.restore(state["clusterer"], lambda block: loads(store.grouping_views(block) or b"\x80\x05]."))
+    grouping.clusterer.restore(state["clusterer"], lambda block: _stored_views(store, block))
     grouping.linker.restore(state["linker"])
     grouping.grouped = state["grouped"]
     return grouping
+
+
+def _stored_views(store: Store, block: int) -> list:
+    """A stored block of article views (none when the block was never stored)."""
+    stored = store.grouping_views(block)
+    return loads(stored) if stored is not None else []
 
 
 def grouping_is_stale(store: Store, settings: Settings) -> bool:
