@@ -32,7 +32,7 @@ from .facts.changes import figure_changes
 from .model import Article, Event, Figure, FigureChange, Story, Update
 from .scale import EarlyAnalysis, Executor, LocalExecutor, analysts, chunks, early_analysis, worker_embed_settings
 from .store import Store
-from .summarize import Summary, describe_story, summarize_event, summarize_update
+from .summarize import Summary, describe_story, off_topic_sentences, summarize_event, summarize_update
 
 
 def description_fingerprint(settings: Settings) -> str:
@@ -41,6 +41,7 @@ def description_fingerprint(settings: Settings) -> str:
     articles alike."""
     shaping = (
         version("storyline"),
+        "facts from on-topic sentences, own days first",  # how facts are combined changed within the version
         settings.summary,
         settings.sentences,
         settings.facts,
@@ -303,7 +304,8 @@ def _describe_events(
     marked as ``made_with``, each in its story (``story_of``, by event id)."""
     events = []
     for event_id, members, summary, analyses in tasks:
-        facts = event_facts(members, settings.facts, analyses)
+        stray = off_topic_sentences(articles_to_read(members, settings.facts), settings.summary)
+        facts = event_facts(members, settings.facts, analyses, stray)
         events.append(
             Event(
                 id=event_id,

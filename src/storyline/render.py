@@ -6,7 +6,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from .config import FactsSettings
 from .facts.records import disagreement_as_dict, entity_as_dict, figure_as_dict
+from .facts.timeline import first_report, is_background
 from .model import Event, Figure, FigureChange, Sentence, Story, StoryEvent, TimelineEntry, Update
 
 
@@ -19,6 +21,7 @@ def sentence_as_dict(sentence: Sentence) -> dict[str, Any]:
 
 
 def event_as_dict(event: Event) -> dict[str, Any]:
+    first = first_report(event.articles)
     return {
         "id": event.id,
         "story_id": event.story_id,
@@ -40,11 +43,17 @@ def event_as_dict(event: Event) -> dict[str, Any]:
             for a in event.articles
         ],
         "timeline": [
-            {"date": _date(t.date), "resolution": t.resolution, "text": t.text, "article_id": t.article_id}
+            {
+                "date": _date(t.date),
+                "resolution": t.resolution,
+                "text": t.text,
+                "article_id": t.article_id,
+                "background": is_background(t, first, FactsSettings.own_days),
+            }
             for t in event.timeline
         ],
         "entities": [entity_as_dict(g) for g in event.entities],
-        "figures": [figure_as_dict(f) for f in event.figures],
+        "figures": [{**figure_as_dict(f), "phrase": figure_phrase(f)} for f in event.figures],
         "disagreements": [disagreement_as_dict(d) for d in event.disagreements],
     }
 
@@ -241,17 +250,29 @@ def _named(event: Event) -> list[str]:
     ]
 
 
+def figure_phrase(figure: Figure) -> str:
+    """A figure as a reader says it: the number as written, then what it counts ("62 people
+    died", "four civilians killed", "Around 90 people died"), not "killed 3 (people)"."""
+    counted = figure.counts.split()
+    lowered = {w.lower() for w in counted}
+    kept = [w for w in figure.text.split() if w.lower().strip(",.") not in lowered]
+    return " ".join(kept + counted) if counted else figure.text
+
+
 def _figure_text(figure: Figure) -> str:
     """ "62 people died (International Rescue Committee said)": the figure, what it counts, who said it."""
-    written = figure.text
-    missing = [w for w in figure.counts.split() if w not in written.split()]
-    if missing:
-        written = (
-            f"{written} {' '.join(missing)}"
-            if figure.counts.split()[0] in written.split()
-            else f"{written} ({figure.counts})"
-        )
+    written = figure_phrase(figure)
     return f"{written} ({figure.said_by} said)" if figure.said_by else written
+
+
+def timeline_parts(
+    event: Event, own_days: int = FactsSettings.own_days
+) -> tuple[list[TimelineEntry], list[TimelineEntry]]:
+    """The event's own dated happenings and the background (``facts.timeline.is_background``),
+    each in the timeline's order."""
+    first = first_report(event.articles)
+    own = [t for t in event.timeline if not is_background(t, first, own_days)]
+    return own, [t for t in event.timeline if is_background(t, first, own_days)]
 
 
 def _cite(event: Event, figure: Figure) -> str:

@@ -36,7 +36,15 @@ from ..jobs import JobRunner
 from ..keys import key_name
 from ..listing import ListPage, ListQuery, ListRow, parse_moment
 from ..model import Article, Event, Update
-from ..render import cited_change, event_as_dict, outlet_count, story_as_dict, update_as_dict
+from ..render import (
+    cited_change,
+    event_as_dict,
+    figure_phrase,
+    outlet_count,
+    story_as_dict,
+    timeline_parts,
+    update_as_dict,
+)
 from ..store import Job, ListKind, Store
 from ..web import (
     LIST_VIEWS,
@@ -609,6 +617,8 @@ def _templates() -> Jinja2Templates:
     env.filters["outlets"] = outlet_count
     env.filters["web_link"] = web_link
     env.globals["cited_change"] = cited_change
+    env.globals["figure_phrase"] = figure_phrase
+    env.globals["timeline_parts"] = timeline_parts
     env.globals["escape"] = escape
     env.globals["version"] = VERSION
     return Jinja2Templates(env=env)

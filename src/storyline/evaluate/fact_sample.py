@@ -23,9 +23,10 @@ from pathlib import Path
 
 from ..config import FactsSettings
 from ..errors import InputError
-from ..facts import event_facts
+from ..facts import articles_to_read, event_facts
 from ..model import Article
 from ..sentences import split_sentences
+from ..summarize import off_topic_sentences
 from .datasets import duc_topics, gva_articles
 from .facts import tsv_rows
 
@@ -90,7 +91,7 @@ def gold_events(data: Path) -> Iterator[tuple[str, str, list[Article]]]:
 
 def event_entries(dataset: str, event: str, articles: list[Article], settings: FactsSettings) -> list[JudgedEntry]:
     """Every mentioned date of the event's timeline and every figure, as unjudged entries."""
-    facts = event_facts(articles, settings)
+    facts = event_facts(articles, settings, off_topic=off_topic_sentences(articles_to_read(articles, settings)))
     by_id = {a.id: a for a in articles}
     entries = []
     for entry in facts.timeline:

