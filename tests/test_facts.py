@@ -273,7 +273,7 @@ def test_house_numbers_routes_ages_and_counts_are_never_dates():
         ("2009-01-01", "year"),
         ("2013-06-22", "day"),
     ]
-    names = {name for name, _ in found.mentions}
+    names = {name for name, _, _ in found.mentions}
     assert "Prospect Ave" in names and "Prospect" not in names and "Mo" not in names
 
 
