@@ -109,8 +109,10 @@ def off_topic_texts(article: Article, positions: frozenset[int]) -> list[str]:
 
 
 def _from_stray(text: str, stray: Sequence[str]) -> bool:
-    """Whether a fact's sentence (a timeline's text may be cut short with "…") is one of ``stray``."""
+    """Whether a fact's sentence is one of ``stray`` (a timeline's text may be cut short with "…")."""
     if not stray:
         return False
-    words = " ".join(text.rstrip("…").split())
-    return any(words and (words in sentence or sentence in words) for sentence in stray)
+    words = " ".join(text.split())
+    if words.endswith("…"):
+        return any(sentence.startswith(words[:-1].rstrip()) for sentence in stray)
+    return words in stray
