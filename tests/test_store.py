@@ -287,7 +287,7 @@ def _membership(store: Store) -> dict[str, set[str]]:
 
 def test_a_rebuild_writes_only_what_changed_slice_by_slice(db, monkeypatch):
     monkeypatch.setattr("storyline.store._EVENT_SLICE", 2)
-    monkeypatch.setattr("storyline.store._IDS_PER_LOOKUP", 1)  # the events of a slice's articles, one by one
+    monkeypatch.setattr("storyline.store.IDS_PER_LOOKUP", 1)  # the events of a slice's articles, one by one
     articles = [_article(n) for n in range(1, 8)]
     singles = [Event(id=f"e{a.id}", articles=[a], headline=f"Event {a.id}") for a in articles]
     with Store(db) as store:

@@ -327,6 +327,15 @@ MIGRATIONS: list[list[Step]] = [
         "CREATE INDEX updates_target ON updates (kind, target_id, seq)",
         "CREATE INDEX updates_at ON updates (at, seq)",
     ],
+    # 14: the ids merged away, so that a bookmarked page or a subscribed feed of a merged event
+    # or story leads to the survivor instead of a 404.
+    [
+        """CREATE TABLE merged_ids (
+            kind TEXT NOT NULL,             -- 'event' or 'story'
+            old_id TEXT NOT NULL,
+            new_id TEXT NOT NULL,
+            PRIMARY KEY (kind, old_id))""",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -24,7 +24,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import escape
@@ -388,7 +388,7 @@ def _add_item_routes(app: FastAPI, server: _Server) -> None:
         disagreements, timeline."""
         event = store.event(event_id, texts=False)
         if event is None:
-            raise HTTPException(404, f"no event {event_id!r}")
+            return _merged_away(request, store, "event", event_id)
         outlets = outlets_of(event)
         story = server.story_of(event)
         updates = server.latest_updates("event", event_id)
@@ -415,7 +415,7 @@ def _add_item_routes(app: FastAPI, server: _Server) -> None:
         most covered events, citing its article)."""
         story = store.story(story_id)
         if story is None:
-            raise HTTPException(404, f"no story {story_id!r}")
+            return _merged_away(request, store, "story", story_id)
         updates = server.latest_updates("story", story_id)
         if _wants_html(request, format):
             context = {
@@ -435,6 +435,19 @@ def _add_item_routes(app: FastAPI, server: _Server) -> None:
         return {**detail, "updates": [_update_out(u) for u in updates]}
 
 
+def _merged_away(
+    request: Request, store: Store, kind: Literal["event", "story"], target_id: str, suffix: str = ""
+) -> RedirectResponse:
+    """A permanent redirect to what ``target_id`` was merged into, so that a bookmark or a
+    feed subscription follows the merge (feed readers update a subscription on a 301); a 404
+    when the id was never stored."""
+    survivor = store.survivor_of(kind, target_id)
+    if survivor is None:
+        raise HTTPException(404, f"no {kind} {target_id!r}")
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"/{PAGES[kind]}/{survivor}{suffix}{query}", status_code=301)
+
+
 def _add_item_feed(app: FastAPI, server: _Server, kind: Literal["event", "story"]) -> None:
     """``/events/{id}.atom`` or ``/stories/{id}.atom``: the updates of one event or story."""
 
@@ -449,7 +462,7 @@ def _add_item_feed(app: FastAPI, server: _Server, kind: Literal["event", "story"
     def item_feed(request: Request, target_id: str) -> Response:
         headline = server.store.headline_of(kind, target_id)
         if headline is None:
-            raise HTTPException(404, f"no {kind} {target_id!r}")
+            return _merged_away(request, server.store, kind, target_id, ".atom")
         found = server.store.updates(kind, [target_id], limit=server.serve.feed_entries)
         return server.feed_answer(request, _item_feed(kind, target_id, headline), found)
 

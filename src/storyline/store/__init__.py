@@ -15,7 +15,6 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Literal
 
 import numpy as np
 from sqlalchemy import create_engine, event, inspect, make_url, text
@@ -27,14 +26,10 @@ from ..dedup import content_hash
 from ..errors import StoreError
 from ..facts import ArticleFacts
 from ..facts.records import article_facts_from_json, article_facts_to_json
-from ..listing import ListPage, ListQuery, find_ids, find_page
 from ..listing import to_iso as _iso
 from ..model import Article, Event, RawDocument, Story
 from ..rows import (
     ARTICLE_COLUMNS,
-    EVENT_ORDERS,
-    EVENTS,
-    STORIES,
     article_from_row,
     count_change,
     delete_events,
@@ -42,24 +37,19 @@ from ..rows import (
     digest,
     insert_event,
     insert_story,
-    load_events,
-    load_story,
     search_vector,
-    stories_of_events,
     story_digest,
-    story_names,
 )
 from ..schema import MIGRATIONS, SCHEMA_VERSION, for_dialect
 from .feeds import FeedStore
 from .grouping import GroupingCommit, GroupingStore, write_grouping
 from .jobs import Job as Job
 from .jobs import JobStore
-from .lookup import lookup_rows
+from .lookup import IDS_PER_LOOKUP, lookup_rows
+from .reads import ListKind as ListKind
+from .reads import ReadStore
 from .signatures import SignatureStore
 from .updates import UpdateStore
-
-ListKind = Literal["events", "stories"]
-_LISTINGS = {"events": EVENTS, "stories": STORIES}
 
 _VECTOR_ROWS = 5_000  # article vectors encoded and written per statement
 # Events written per transaction: at most 100, or as many as hold 2,000 articles (an event of
@@ -68,8 +58,6 @@ _VECTOR_ROWS = 5_000  # article vectors encoded and written per statement
 # past the 10 s other writers wait for it (busy_timeout) on a busy 2-core machine.
 _EVENT_SLICE = 100
 _SLICE_ARTICLES = 2_000
-# Ids bound in one IN (...) list: SQLite may allow no more than 32,766 parameters, PostgreSQL 65,535.
-_IDS_PER_LOOKUP = 500
 
 
 def database_url(db: str) -> str:
@@ -103,7 +91,7 @@ def _storable(article: Article) -> Article:
     return replace(article, **unstorable) if unstorable else article
 
 
-class Store(GroupingStore, SignatureStore, UpdateStore, FeedStore, JobStore):
+class Store(ReadStore, GroupingStore, SignatureStore, UpdateStore, FeedStore, JobStore):
     """Articles, raw documents, the grouping state, events, stories and their updates in one
     database; each kind of thing read and written by its own part (a mixin in this package)."""
 
@@ -287,8 +275,8 @@ class Store(GroupingStore, SignatureStore, UpdateStore, FeedStore, JobStore):
         ``made_with``, by article id; articles without one are left out."""
         found = {}
         with self.engine.connect() as conn:
-            for start in range(0, len(article_ids), _IDS_PER_LOOKUP):
-                ids = {f"a{n}": a for n, a in enumerate(article_ids[start : start + _IDS_PER_LOOKUP])}
+            for start in range(0, len(article_ids), IDS_PER_LOOKUP):
+                ids = {f"a{n}": a for n, a in enumerate(article_ids[start : start + IDS_PER_LOOKUP])}
                 rows = conn.execute(
                     text(
                         "SELECT article_id, facts FROM article_facts WHERE made_with = :m"
@@ -394,139 +382,6 @@ class Store(GroupingStore, SignatureStore, UpdateStore, FeedStore, JobStore):
             with self._writes.begin() as conn:
                 table.delete(conn, set(gone[start : start + _EVENT_SLICE]))
                 count_change(conn)
-
-    def events(self) -> list[Event]:
-        """Every stored event, most covered first, then most recent."""
-        with self.engine.connect() as conn:
-            return load_events(conn, "1 = 1", {}, order=EVENT_ORDERS["coverage"])
-
-    def events_made_with(self, made_with: str, articles: Mapping[str, Article]) -> list[Event]:
-        """The stored events described under fingerprint ``made_with`` (``Event.made_with``), made
-        from the caller's ``articles`` (by id) instead of reading the articles' text again; an
-        event with an article missing from ``articles`` is left out."""
-        with self.engine.connect() as conn:
-            return load_events(conn, "e.made_with = :m", {"m": made_with}, articles=articles)
-
-    def events_by_id(self, event_ids: Sequence[str], texts: bool = False) -> list[Event]:
-        """The stored events of ``event_ids`` (those that exist), with their articles' texts
-        only if ``texts``."""
-        found: list[Event] = []
-        with self.engine.connect() as conn:
-            for start in range(0, len(event_ids), _IDS_PER_LOOKUP):
-                part = {f"id{n}": event_id for n, event_id in enumerate(event_ids[start : start + _IDS_PER_LOOKUP])}
-                if part:
-                    where = f"e.id IN ({', '.join(':' + k for k in part)})"
-                    found += load_events(conn, where, part, texts=texts)
-        return found
-
-    # -- reading for the API and web pages ------------------------------------------------
-
-    def event(self, event_id: str, texts: bool = True) -> Event | None:
-        """One event, read by its key from each table; ``texts=False`` leaves its articles'
-        texts out (an event page shows their titles; a big event's texts run to megabytes)."""
-        with self.engine.connect() as conn:
-            found = load_events(conn, "e.id = :id", {"id": event_id}, texts=texts)
-        return found[0] if found else None
-
-    def find_events(self, query: ListQuery) -> ListPage:
-        """One page of the list rows of the events that match ``query``, each naming its story,
-        and how many match."""
-        with self.engine.connect() as conn:
-            found = find_page(conn, EVENTS, query, self.search)
-            stories = stories_of_events(conn, [row.id for row in found.rows])
-        rows = [
-            replace(row, story_id=stories[row.id][0], story_name=stories[row.id][1]) if row.id in stories else row
-            for row in found.rows
-        ]
-        return replace(found, rows=rows)
-
-    def iter_events(self, query: ListQuery, chunk: int = 20) -> Iterator[Event]:
-        """The events that match ``query``, whole (summary, articles, facts, timeline), in its
-        order, up to ``query.limit`` (0: all): their ids first, then ``chunk`` events at a time."""
-        with self.engine.connect() as conn:
-            ids = find_ids(conn, EVENTS, query, self.search)
-        for start in range(0, len(ids), chunk):
-            part = {f"id{n}": event_id for n, event_id in enumerate(ids[start : start + chunk])}
-            with self.engine.connect() as conn:
-                loaded = {ev.id: ev for ev in load_events(conn, f"e.id IN ({', '.join(':' + k for k in part)})", part)}
-            yield from (loaded[i] for i in part.values() if i in loaded)
-
-    def story(self, story_id: str) -> Story | None:
-        """One story: its events in time order (as their list rows show them) and its digest."""
-        with self.engine.connect() as conn:
-            return load_story(conn, story_id)
-
-    def find_stories(self, query: ListQuery) -> ListPage:
-        """One page of the list rows of the stories that match ``query``, and how many match."""
-        with self.engine.connect() as conn:
-            return find_page(conn, STORIES, query, self.search)
-
-    def iter_stories(self, query: ListQuery) -> Iterator[Story]:
-        """The stories that match ``query``, whole, in its order, up to ``query.limit`` (0: all)."""
-        with self.engine.connect() as conn:
-            ids = find_ids(conn, STORIES, query, self.search)
-        for story_id in ids:
-            found = self.story(story_id)
-            if found is not None:
-                yield found
-
-    def story_names(self, story_ids: Sequence[str]) -> dict[str, str]:
-        """Story id -> name, for those of ``story_ids`` that are stored."""
-        with self.engine.connect() as conn:
-            return story_names(conn, story_ids)
-
-    def change_count(self) -> int:
-        """How many writes changed what the store shows (articles, events): a cache of anything
-        read from the store is good while this stays the same."""
-        with self.engine.connect() as conn:
-            return conn.execute(text("SELECT value FROM counters WHERE name = 'changes'")).scalar_one()
-
-    def article(self, article_id: str) -> Article | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                text(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = :id"), {"id": article_id}
-            ).first()
-        return article_from_row(row) if row else None
-
-    def events_of_article(self, article_id: str) -> list[tuple[str, str]]:
-        """(id, headline) of the events an article belongs to."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    "SELECT e.id, e.headline FROM events e JOIN event_articles ea ON ea.event_id = e.id"
-                    " WHERE ea.article_id = :a ORDER BY e.id"
-                ),
-                {"a": article_id},
-            )
-            return [(row.id, row.headline) for row in rows]
-
-    def outlets(self, limit: int | None = None, kind: ListKind = "events") -> list[tuple[str, int]]:
-        """Outlets with the number of events (or stories: ``kind``) they covered, most first (the
-        ``limit`` first)."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    f"SELECT source, COUNT(*) AS n FROM {_LISTINGS[kind].outlets} GROUP BY source ORDER BY n DESC, source"
-                    + (" LIMIT :limit" if limit else "")
-                ),
-                {"limit": limit},
-            )
-            return [(row.source, row.n) for row in rows]
-
-    def outlet_events(self, source: str, kind: ListKind = "events") -> int:
-        """How many events (or stories: ``kind``) ``source`` covered."""
-        with self.engine.connect() as conn:
-            return conn.execute(
-                text(f"SELECT COUNT(*) FROM {_LISTINGS[kind].outlets} WHERE source = :s"), {"s": source}
-            ).scalar_one()
-
-    def counts(self) -> dict[str, int]:
-        """How many articles, events, stories and documents are stored (for health checks)."""
-        with self.engine.connect() as conn:
-            return {
-                table: conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
-                for table in ("articles", "events", "stories", "documents")
-            }
 
 
 @dataclass(frozen=True)

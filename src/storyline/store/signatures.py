@@ -15,10 +15,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection, Engine
 
 from ..dedup import SignatureRow, StoredSignature
-
-# Keys bound in one IN (...) list, as the store's other lookups (``_IDS_PER_LOOKUP``): SQLite may
-# allow no more than 32,766 parameters, PostgreSQL 65,535.
-_KEYS_PER_LOOKUP = 500
+from .lookup import IDS_PER_LOOKUP
 
 # The candidates' originals are joined for their arrival: when a new article copies members of
 # two groups, it points to the group whose first article arrived first.
@@ -62,8 +59,8 @@ class SignatureStore:
         """The stored signatures that have at least one of ``band_keys``, each once."""
         found: dict[str, StoredSignature] = {}
         with self.engine.connect() as conn:
-            for start in range(0, len(band_keys), _KEYS_PER_LOOKUP):
-                for row in conn.execute(_CANDIDATES, {"keys": list(band_keys[start : start + _KEYS_PER_LOOKUP])}):
+            for start in range(0, len(band_keys), IDS_PER_LOOKUP):
+                for row in conn.execute(_CANDIDATES, {"keys": list(band_keys[start : start + IDS_PER_LOOKUP])}):
                     found[row.article_id] = StoredSignature(
                         row.article_id,
                         row.arrival,

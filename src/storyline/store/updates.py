@@ -61,12 +61,14 @@ def insert_updates(conn: Connection, updates: Sequence[Update]) -> None:
 
 def move_updates(conn: Connection, kind: str, renamed: dict[str, str]) -> None:
     """Point the updates of merged events (or stories) at their survivors (``renamed``: old id ->
-    new id), so that a merge keeps the history of both."""
+    new id), so that a merge keeps the history of both, and remember where each old id went
+    (ids merged into the old one earlier now lead to the new one too)."""
     for old, new in renamed.items():
-        conn.execute(
-            text("UPDATE updates SET target_id = :new WHERE kind = :kind AND target_id = :old"),
-            {"kind": kind, "old": old, "new": new},
-        )
+        names = {"kind": kind, "old": old, "new": new}
+        conn.execute(text("UPDATE updates SET target_id = :new WHERE kind = :kind AND target_id = :old"), names)
+        conn.execute(text("UPDATE merged_ids SET new_id = :new WHERE kind = :kind AND new_id = :old"), names)
+        conn.execute(text("DELETE FROM merged_ids WHERE kind = :kind AND old_id IN (:old, :new)"), names)
+        conn.execute(text("INSERT INTO merged_ids (kind, old_id, new_id) VALUES (:kind, :old, :new)"), names)
 
 
 class UpdateStore:
@@ -132,6 +134,15 @@ class UpdateStore:
         with self.engine.connect() as conn:
             return conn.execute(
                 text(f"SELECT headline FROM {_LISTINGS[kind].table} WHERE id = :id"), {"id": target_id}
+            ).scalar()
+
+    def survivor_of(self, kind: str, target_id: str) -> str | None:
+        """The event (``kind`` 'event') or story that ``target_id`` was merged into, None when
+        it was never merged away."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                text("SELECT new_id FROM merged_ids WHERE kind = :kind AND old_id = :id"),
+                {"kind": kind, "id": target_id},
             ).scalar()
 
     def arrived_articles(self, updates: Sequence[Update]) -> dict[str, Article]:
