@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from storyline.config import FactsSettings
+from storyline.extract import extract
 from storyline.facts import analyse_articles, event_facts
 from storyline.facts.timeline import is_background
-from storyline.extract import extract
 from storyline.ingest import read_document
 from storyline.model import Article, Sentence
 from storyline.render import figure_phrase
