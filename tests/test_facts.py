@@ -346,5 +346,9 @@ def test_timeline_precision_on_the_last_held_out_sample():
 
     entries = [e for e in read_sample(default_sample_path()) if e.split == "held-out-3"]
     score = score_sample(EVAL, SETTINGS, entries)[("timeline", "held-out-3")]
-    assert score.right + score.wrong >= 95  # the judged dates are still given
+    # The judged dates are still given, but those of the event's background told in a sentence
+    # the summarizer judges off topic (#43: "another boy died in Katy last November") are left
+    # out by design (22 of the 100 when this changed), and the 60 entries an event keeps now
+    # hold its own days first, so a long event's oldest background goes first (9 more).
+    assert score.right + score.wrong >= 65
     assert score.precision >= 0.97  # the target; 1.000 (100 of 100) when the sample was judged
