@@ -46,6 +46,7 @@ from trafilatura.utils import load_html
 from .config import ExtractSettings
 from .errors import InputError
 from .ingest import parse_feed
+from .lang import identify
 from .model import Article, Failure, RawDocument
 from .outlets import outlet_in_text, outlet_name, outlet_of
 
@@ -92,6 +93,7 @@ def extract(doc: RawDocument, settings: ExtractSettings = ExtractSettings()) -> 
         return Extraction(failures=[Failure(doc.origin, "markup nested too deeply to parse")])
     for article in result.articles:
         article.document_id = doc.id
+        article.language = identify(article.title, article.text, article.language)
     return result
 
 
