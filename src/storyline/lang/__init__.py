@@ -46,6 +46,7 @@ class LanguagePack:
     spacy_model: str = ""  # importable spaCy pipeline fitting the pinned spaCy; "" when none
     date_order: str = "DMY"  # how a numeric date reads (dateparser's DATE_ORDER)
     other_not_names: frozenset[str] = frozenset()  # capitalised words that are no names: "Police"
+    entity_labels: dict[str, str] = field(default_factory=dict)  # its model's labels -> OntoNotes ones
 
     @cached_property
     def not_names(self) -> frozenset[str]:

@@ -63,4 +63,6 @@ PACK = LanguagePack(
     other_not_names=frozenset("m mme dr st selon lundi police".split()),
     abbreviations=frozenset("m mme mlle dr st me mgr av. apr. j.-c. etc".split()),
     spacy_model="fr_core_news_sm",
+    # WikiNER's labels; a French place is mostly a country or a town, GPE in OntoNotes' terms
+    entity_labels={"PER": "PERSON", "LOC": "GPE"},
 )
