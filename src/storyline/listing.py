@@ -39,6 +39,8 @@ class ListQuery:
     """Only rows with an article published before this time."""
     source: str = ""
     """Only rows this outlet covered."""
+    language: str = ""
+    """Only rows with an article in this language (an ISO 639-1 code, as ``Article.language``)."""
     order: str = ""
     """``relevance`` (best match first; the default with ``text``), ``recent`` (latest article
     first; the default without, and what ``relevance`` means without ``text``), or ``coverage``
@@ -55,8 +57,8 @@ class ListQuery:
 
     @property
     def narrows(self) -> bool:
-        """Whether words, dates or an outlet narrow the rows (else every row matches)."""
-        return bool(self.text.strip() or self.since or self.until or self.source)
+        """Whether words, dates, an outlet or a language narrow the rows (else every row matches)."""
+        return bool(self.text.strip() or self.since or self.until or self.source or self.language)
 
     @classmethod
     def of_days(cls, since: date | None = None, until: date | None = None, **fields: Any) -> ListQuery:
@@ -132,6 +134,8 @@ class Listing:
     sources: tuple[SearchSource, ...]
     event_count: str = "1"
     """SQL on the listed rows ``e`` for how many events a row holds (``ListRow.event_count``)."""
+    in_language: str = ""
+    """SQL selecting the ids of the rows with an article in ``:language``."""
 
 
 _ROW_COLUMNS = "e.id, e.headline, e.summary_text, e.sources, e.article_count, e.first_published, e.last_published"
@@ -323,6 +327,9 @@ def _filters(listing: Listing, query: ListQuery, on: str = "e") -> tuple[str, di
             on_outlets if on == "o" else f"e.id IN (SELECT o.{listing.key} FROM {listing.outlets} o WHERE {on_outlets})"
         )
         params["source"] = query.source
+    if query.language:
+        clauses.append(f"{on}.{listing.key if on == 'o' else 'id'} IN ({listing.in_language})")
+        params["language"] = query.language.strip().lower()
     return " AND ".join(clauses), params
 
 

@@ -38,6 +38,7 @@ def event_as_dict(event: Event) -> dict[str, Any]:
                 "source": a.source,
                 "url": a.url,
                 "published": _date(a.published),
+                "language": a.language,
                 **({"copy_of": a.copy_of} if a.copy_of else {}),
             }
             for a in event.articles

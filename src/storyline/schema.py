@@ -328,8 +328,10 @@ MIGRATIONS: list[list[Step]] = [
         "CREATE INDEX updates_at ON updates (at, seq)",
     ],
     # 14: the ids merged away, so that a bookmarked page or a subscribed feed of a merged event
-    # or story leads to the survivor instead of a 404.
+    # or story leads to the survivor instead of a 404; articles by language, for the lists'
+    # language filter.
     [
+        "CREATE INDEX articles_language ON articles (language)",
         """CREATE TABLE merged_ids (
             kind TEXT NOT NULL,             -- 'event' or 'story'
             old_id TEXT NOT NULL,

@@ -177,8 +177,9 @@ ATOM = {
     304: {"description": "The reader's copy (If-None-Match, If-Modified-Since) is current"},
 }
 # What a list page's query says about which rows it shows: its feed keeps these, not the page.
-_LIST_FILTERS = ("q", "since", "until", "outlet", "sort")
-_UPDATE_FILTERS = ("q", "outlet", "kind", "since")
+_LIST_FILTERS = ("q", "since", "until", "outlet", "language", "sort")
+_LANGUAGE = "Only those reported in this language (an ISO 639-1 code: en, fr, de, ...)."
+_UPDATE_FILTERS = ("q", "outlet", "language", "kind", "since")
 Format = Annotated[Literal["json", "html"] | None, Query(description="Override the Accept header.")]
 
 
@@ -276,6 +277,7 @@ def _add_list_routes(app: FastAPI, server: _Server) -> None:
         since: Annotated[str, Query(description="First day (YYYY-MM-DD), inclusive.")] = "",
         until: Annotated[str, Query(description="Last day (YYYY-MM-DD), inclusive.")] = "",
         outlet: Annotated[str, Query(max_length=200, description="Only those this outlet covered.")] = "",
+        language: Annotated[str, Query(max_length=20, description=_LANGUAGE)] = "",
         sort: Annotated[
             Literal["relevance", "recent", "coverage"] | None,
             Query(description="Default: relevance with q, else recent."),
@@ -289,11 +291,13 @@ def _add_list_routes(app: FastAPI, server: _Server) -> None:
             since=_day(since, "since"),
             until=_day(until, "until"),
             source=outlet,
+            language=language,
             order=sort or "",
             limit=limit or serve.page_size,
             offset=offset,
         )
-        return ListRequest({"q": q, "since": since, "until": until, "outlet": outlet}, query)
+        filters = {"q": q, "since": since, "until": until, "outlet": outlet, "language": language}
+        return ListRequest(filters, query)
 
     Listed = Annotated[ListRequest, Depends(list_request)]
 
@@ -486,6 +490,7 @@ def _add_update_routes(app: FastAPI, server: _Server) -> None:
     def updates_request(
         q: Annotated[str, Query(max_length=200, description="Only updates of what these words find.")] = "",
         outlet: Annotated[str, Query(max_length=200, description="Only updates of what this outlet covered.")] = "",
+        language: Annotated[str, Query(max_length=20, description=_LANGUAGE)] = "",
         kind: Annotated[Literal["event", "story"] | None, Query(description="Default: both.")] = None,
         since: Annotated[str, Query(description="Made then or later: YYYY-MM-DD or an ISO 8601 time.")] = "",
         limit: Annotated[int | None, Query(ge=1, le=serve.max_page_size)] = None,
@@ -494,8 +499,9 @@ def _add_update_routes(app: FastAPI, server: _Server) -> None:
             moment = parse_moment(since) if since else None
         except ValueError as exc:
             raise HTTPException(422, f"since={exc}") from None
-        filters = {"q": q, "outlet": outlet, "kind": kind or "", "since": since}
-        return UpdatesRequest(filters, ListQuery(text=q, source=outlet), kind, moment, limit or serve.page_size)
+        filters = {"q": q, "outlet": outlet, "language": language, "kind": kind or "", "since": since}
+        query = ListQuery(text=q, source=outlet, language=language)
+        return UpdatesRequest(filters, query, kind, moment, limit or serve.page_size)
 
     Asked = Annotated[UpdatesRequest, Depends(updates_request)]
 

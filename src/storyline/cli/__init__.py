@@ -228,6 +228,11 @@ def _feed_list(path: Path) -> list[str]:
     return [line for line in lines if line]
 
 
+LANGUAGE_OPTION = click.option(
+    "--language", default="", metavar="CODE", help="Only what was reported in this language (en, fr, de, ...)."
+)
+
+
 def list_options(command: Callable) -> Callable:
     """The filters, order, limit and format of every command that lists (``events``,
     ``stories``): the command is called with them as one ``query`` (a ``ListQuery``) and ``fmt``."""
@@ -235,7 +240,14 @@ def list_options(command: Callable) -> Callable:
 
     @functools.wraps(command)
     def with_query(
-        q: str, since: datetime | None, until: datetime | None, outlet: str, sort: str | None, limit: int, **rest
+        q: str,
+        since: datetime | None,
+        until: datetime | None,
+        outlet: str,
+        language: str,
+        sort: str | None,
+        limit: int,
+        **rest,
     ) -> None:
         from ..listing import ListQuery
 
@@ -244,6 +256,7 @@ def list_options(command: Callable) -> Callable:
             since=since.date() if since else None,
             until=until.date() if until else None,
             source=outlet,
+            language=language,
             order=sort or "",
             limit=limit,
         )
@@ -255,6 +268,7 @@ def list_options(command: Callable) -> Callable:
             click.option("--since", type=day, default=None, help="First day (YYYY-MM-DD), inclusive."),
             click.option("--until", type=day, default=None, help="Last day (YYYY-MM-DD), inclusive."),
             click.option("--outlet", default="", help="Only what this outlet covered."),
+            LANGUAGE_OPTION,
             click.option(
                 "--sort",
                 type=LazyChoice("storyline.listing", "ORDERS"),
@@ -353,13 +367,14 @@ def _echo_items(
 )
 @click.option("--q", "q", default="", help="Only updates of what these words find, as `storyline events --q` does.")
 @click.option("--outlet", default="", help="Only updates of what this outlet covered.")
+@LANGUAGE_OPTION
 @click.option(
     "--kind", type=click.Choice(["event", "story"]), default=None, help="Only updates of events or of stories."
 )
 @click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, help="How many; 0 for all.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @db_option
-def updates(since: str, q: str, outlet: str, kind: str | None, limit: int, fmt: str, db: str) -> None:
+def updates(since: str, q: str, outlet: str, language: str, kind: str | None, limit: int, fmt: str, db: str) -> None:
     """Show what ingests added to events and stories, newest first: when, the articles that
     arrived, what they report that the earlier ones did not (each sentence cited), and the
     figures that moved."""
@@ -372,7 +387,8 @@ def updates(since: str, q: str, outlet: str, kind: str | None, limit: int, fmt: 
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--since") from None
     with Store(Settings.from_env(db).db) as store:
-        found = store.matching_updates(ListQuery(text=q, source=outlet), kind=kind, since=moment, limit=limit)
+        asked = ListQuery(text=q, source=outlet, language=language)
+        found = store.matching_updates(asked, kind=kind, since=moment, limit=limit)
     _echo_items(found, fmt, render.update_as_dict, render.update_as_text, render.update_as_markdown)
 
 

@@ -41,6 +41,8 @@ EVENTS = Listing(
             row_id="m.event_id",
         ),
     ),
+    in_language="SELECT la.event_id FROM event_articles la JOIN articles lx ON lx.id = la.article_id"
+    " WHERE lx.language = :language",
 )
 """Events as lists show them: a search reads their headlines and summaries, and their articles."""
 ARTICLE_COLUMNS = "id, text, title, url, source, published, author, language, document_id"

@@ -47,6 +47,8 @@ STORIES = Listing(
         ),
     ),
     event_count="e.event_count",
+    in_language="SELECT ls.story_id FROM story_events ls JOIN event_articles la ON la.event_id = ls.event_id"
+    " JOIN articles lx ON lx.id = la.article_id WHERE lx.language = :language",
 )
 """Stories as lists show them: a search reads their names and digests, their events' headlines
 and summaries, and their articles."""
