@@ -171,11 +171,7 @@ def summarize_event(
     everything = [s for sentences in per_article for s in sentences]
     if not everything:
         return Summary(headline=_first_title(articles), sentences=[])
-    vectorizer = TfidfVectorizer(analyzer=WORDS, sublinear_tf=True, dtype=np.float32)
-    vectors = vectorizer.fit_transform([s.text for s in everything])  # rows of unit length
-    article_of = np.repeat(np.arange(len(per_article)), [len(s) for s in per_article])
-    centroids = _article_centroids(vectors, article_of, len(per_article))
-    topicality = _topicality(vectors, article_of, centroids, settings)
+    vectorizer, vectors, centroids, topicality = _read_topics(per_article, settings)
 
     pool, after, topical = _candidates(everything, topicality, settings, sentence_settings, asked=bool(query))
     if not pool:
@@ -234,19 +230,34 @@ def off_topic_sentences(
     everything = [s for sentences in per_article for s in sentences]
     if len(articles) < 2 or not everything:
         return {}
-    vectorizer = TfidfVectorizer(analyzer=WORDS, sublinear_tf=True, dtype=np.float32)
     try:
-        vectors = vectorizer.fit_transform([s.text for s in everything])
+        topicality = _read_topics(per_article, settings)[3]
     except ValueError:  # not one content word in the event
         return {}
-    article_of = np.repeat(np.arange(len(per_article)), [len(s) for s in per_article])
-    topicality = _topicality(vectors, article_of, _article_centroids(vectors, article_of, len(per_article)), settings)
     found: dict[str, set[int]] = {}
     for sentence, topic in zip(everything, topicality, strict=True):
-        lead = sentence.position < settings.lead_sentences
-        if topic < (settings.lead_min_topic_similarity if lead else settings.min_topic_similarity):
+        if not _on_topic(sentence, topic, settings, asked=False):
             found.setdefault(sentence.article_id, set()).add(sentence.position)
     return {article_id: frozenset(positions) for article_id, positions in found.items()}
+
+
+def _read_topics(per_article: list[list[Sentence]], settings: SummarySettings) -> tuple:
+    """The event's sentences (``per_article``: each article's, in turn) as TF-IDF: the fitted
+    vectorizer, the sentence vectors (rows of unit length), each article's centroid and each
+    sentence's topicality (``_topicality``)."""
+    vectorizer = TfidfVectorizer(analyzer=WORDS, sublinear_tf=True, dtype=np.float32)
+    vectors = vectorizer.fit_transform([s.text for sentences in per_article for s in sentences])
+    article_of = np.repeat(np.arange(len(per_article)), [len(s) for s in per_article])
+    centroids = _article_centroids(vectors, article_of, len(per_article))
+    return vectorizer, vectors, centroids, _topicality(vectors, article_of, centroids, settings)
+
+
+def _on_topic(sentence: Sentence, topicality: float, settings: SummarySettings, asked: bool) -> bool:
+    """Whether a sentence is on the event's topic: a lead needs only ``lead_min_topic_similarity``
+    (news puts the event first), unless a question is asked, which says what matters."""
+    lead = sentence.position < settings.lead_sentences
+    bar = settings.lead_min_topic_similarity if lead and not asked else settings.min_topic_similarity
+    return topicality >= bar
 
 
 def _candidates(
@@ -263,11 +274,8 @@ def _candidates(
     after: list[int] = []
     pooled_at: dict[int, int] = {}
     topical: list[bool] = []
-    # With a question, the question says what matters: leads get no lower bar.
-    lead_bar = settings.min_topic_similarity if asked else settings.lead_min_topic_similarity
     for i, sentence in enumerate(everything):
-        lead = sentence.position < settings.lead_sentences
-        on_topic = topicality[i] >= (lead_bar if lead else settings.min_topic_similarity)
+        on_topic = _on_topic(sentence, topicality[i], settings, asked)
         if not (on_topic or (settings.fill_off_topic and not asked)):
             continue
         if repaired := standalone(sentence, sentence_settings):
