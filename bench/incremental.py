@@ -8,7 +8,8 @@ articles to an empty one, and whether continuing the grouping gives what one ing
 Scale (``--sizes``): the pages of bench/pipeline_corpus.py's corpus at size N + 1,020, split in
 order into a base of N pages and two additions, the next 20 pages and the 1,000 after them (so
 the store never holds them). The base store is built with the default ``storyline ingest``
-(facts and MiniLM on), as a user runs it; then each addition is ingested, with the default
+(facts and MiniLM on), as a user runs it (from ``--no-facts-from`` pages on, 100k by default,
+with ``--no-facts``, as the issue allows); then each addition is ingested, with the default
 settings, into a copy of the base store (each run adds to the same base: the copy is made
 before each run) and into an empty store, in turn, so that both see the same load. The 20-page
 addition runs ``--runs`` times (median), the 1,000-page one ``--large-runs`` times. Reported per
@@ -78,10 +79,10 @@ def _environment() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
 
-def ingest(inputs: Path, db: Path, scratch: Path) -> dict:
-    """``storyline ingest INPUTS --db DB`` (default settings): wall and CPU seconds, peak memory
-    of its process tree, and its tally."""
-    command = [*STORYLINE, "ingest", str(inputs), "--db", str(db)]
+def ingest(inputs: Path, db: Path, scratch: Path, flags: tuple[str, ...] = ()) -> dict:
+    """``storyline ingest INPUTS --db DB [FLAGS]`` (default settings unless ``flags``): wall and
+    CPU seconds, peak memory of its process tree, and its tally."""
+    command = [*STORYLINE, "ingest", str(inputs), "--db", str(db), *flags]
     load = os.getloadavg()[0]
     errors_path = scratch / "ingest.err"
     stdout, returncode, seconds, cpu, peak, _ = run_measured(command, errors_path, _environment())
@@ -100,6 +101,7 @@ def ingest(inputs: Path, db: Path, scratch: Path) -> dict:
         "load_average": load,
         "notices": errors_path.read_text().strip().splitlines()[:5],
         "tally": tally,
+        "flags": list(flags),
     }
 
 
@@ -215,18 +217,22 @@ def split_corpus(size: int, adds: list[int], work: Path, eval_dir: Path) -> tupl
     return {name: root / name for name in names}, json.loads(meta_path.read_text())
 
 
-def scale(size: int, adds: list[int], runs: dict[int, int], work: Path, eval_dir: Path) -> dict:
-    """The base store of ``size`` pages, then each addition into it and into an empty store."""
+def scale(
+    size: int, adds: list[int], runs: dict[int, int], work: Path, eval_dir: Path, base_flags: tuple[str, ...] = ()
+) -> dict:
+    """The base store of ``size`` pages (built with ``base_flags``), then each addition, with the
+    default settings, into it and into an empty store."""
     folders, meta = split_corpus(size, adds, work, eval_dir)
     scratch = work / f"scratch-{size}"
     scratch.mkdir(parents=True, exist_ok=True)
     print(
-        f"{size} pages ({meta['pages']}; {meta['real']} real, {meta['repeated']} repeats): building the base store",
+        f"{size} pages ({meta['pages']}; {meta['real']} real, {meta['repeated']} repeats): building the base store"
+        f" {' '.join(base_flags)}".rstrip(),
         flush=True,
     )
     base_db = scratch / "base.db"
     remove_store(base_db)
-    base = ingest(folders["base"], base_db, scratch)
+    base = ingest(folders["base"], base_db, scratch, base_flags)
     print(
         f"  base: {base['seconds']:.1f} s, peak {base['peak_rss_mb']:.0f} MB, load {base['load_average']:.1f}"
         f" ({base['tally']})",
@@ -408,13 +414,14 @@ def _verdict(ok: bool) -> str:
 
 def print_tables(results: dict) -> None:
     if results["scale"]:
-        print("\nbase stores (default ingest):")
-        print(f"{'pages':>7} {'stored':>7} {'events':>7} {'seconds':>8} {'art/s':>6} {'peak MB':>8} {'load':>5}")
+        print("\nbase stores (default ingest unless flags say otherwise):")
+        print(f"{'pages':>7} {'stored':>7} {'events':>7} {'seconds':>8} {'art/s':>6} {'peak MB':>8} {'load':>5} flags")
         for key in sorted(results["scale"], key=int):
             base = results["scale"][key]["base"]
             print(
                 f"{key:>7} {base['new']:>7} {base['events']:>7} {base['seconds']:>8.1f}"
                 f" {base['new'] / base['seconds']:>6.1f} {base['peak_rss_mb']:>8.0f} {base['load_average']:>5.1f}"
+                f" {' '.join(base.get('flags', [])) or '-'}"
             )
         print(
             f"\nadditions (median of runs; ratio = into the big store / into an empty store; target <= {TARGET_RATIO}x):"
@@ -476,6 +483,13 @@ def main() -> None:
     parser.add_argument("--adds", default="20,1000", help="the additions, in pages")
     parser.add_argument("--runs", type=int, default=3, help="runs of each addition of under 100 pages")
     parser.add_argument("--large-runs", type=int, default=1, help="runs of each addition of 100 pages or more")
+    parser.add_argument(
+        "--no-facts-from",
+        type=int,
+        default=100_000,
+        help="base stores of this many pages or more are built with --no-facts (the issue allows it at 100k;"
+        " the additions always run with the default settings)",
+    )
     parser.add_argument("--check", action="store_true", help="DUC + GVA: the 20 latest added against one ingest")
     parser.add_argument("--check-runs", type=int, default=2)
     parser.add_argument("--keep-stores", action="store_true", help="keep the check's stores under --work/check")
@@ -496,7 +510,8 @@ def main() -> None:
         adds = [int(k) for k in options.adds.split(",") if k]
         runs = {k: options.runs if k < 100 else options.large_runs for k in adds}
         for size in [int(s) for s in options.sizes.split(",") if s]:
-            results["scale"][str(size)] = scale(size, adds, runs, options.work, options.eval)
+            base_flags = ("--no-facts",) if size >= options.no_facts_from else ()
+            results["scale"][str(size)] = scale(size, adds, runs, options.work, options.eval, base_flags)
             options.out.write_text(json.dumps(results, indent=2))
     print_tables(results)
     if not options.table:
