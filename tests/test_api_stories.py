@@ -56,7 +56,7 @@ def _baghouz_story_is_one_event_with_a_cited_digest(client: httpx.Client) -> dic
     assert story["id"] == brief["id"] and story["name"] == brief["name"]
     [event_ref] = story["events"]
     event = client.get(event_ref["url"]).json()
-    assert event["story"] == {"id": story["id"], "name": story["name"], "url": brief["url"]}
+    assert event["story"] == {"id": story["id"], "name": story["name"], "events": 1, "url": brief["url"]}
     assert event_ref["headline"] == event["headline"] and event_ref["article_count"] == len(event["articles"]) == 2
     article_ids = {a["id"] for a in event["articles"]}
     assert story["digest"] and all(
@@ -129,10 +129,11 @@ def test_a_story_of_two_events_lists_them_in_time_order_on_its_page(client):
     # each event of the event list names its story and links to it
     events = client.get("/events", params={"q": "norcia"}).json()["items"]
     assert len(events) == 2 and all(
-        e["story"] == {"id": story["id"], "name": story["name"], "url": brief["url"]} for e in events
+        e["story"] == {"id": story["id"], "name": story["name"], "events": 2, "url": brief["url"]} for e in events
     )
     listed = client.get("/events", params={"q": "norcia"}, headers=HTML).text
     assert listed.count(f'Part of story: <a href="{brief["url"]}">') == 2
+    assert listed.count("· 2 events</p>") == 2
     # the JSON twin of the page is the same story
     assert client.get(brief["url"], params={"format": "json"}, headers=HTML).json()["id"] == story["id"]
 

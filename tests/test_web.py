@@ -184,9 +184,10 @@ def test_a_story_leads_to_its_events_and_each_event_back_to_its_story(page):
     stops.first.locator("h3 a").click()
     page.wait_for_url(re.compile(r"/events/ev-"))
     expect(page.locator("h1")).to_have_text(headline)
-    part_of = page.locator(".part-of a")
-    expect(part_of).to_have_text(name)
-    part_of.click()
+    # a story of this one event: no "Part of story" line repeating the event, a quiet link to it
+    expect(page.locator(".part-of")).to_have_count(0)
+    expect(page.locator(".own-story")).to_contain_text("No other event continues this one yet")
+    page.locator(".event-head a.story-link").click()
     page.wait_for_url(re.compile(r"/stories/st-"))
     expect(page.locator("h1")).to_have_text(name)
 
@@ -207,7 +208,7 @@ def test_pages_read_well_on_a_phone(browser, server):
     # nothing is wider than the screen: no sideways scrolling
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     _shot(page, "event-baghouz-phone")
-    page.locator(".part-of a").click()
+    page.locator(".event-head a.story-link").click()
     page.wait_for_url(re.compile(r"/stories/st-"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     _shot(page, "story-baghouz-phone")
@@ -219,7 +220,7 @@ def test_every_page_names_its_feed_and_the_feed_follows_it(page, ingest_times):
     their head; the feed a reader finds there is valid and holds the page's updates."""
     _open_baghouz_event(page)
     event_url = page.url
-    page.locator(".part-of a").click()
+    page.locator(".event-head a.story-link").click()
     page.wait_for_url(re.compile(r"/stories/st-"))
     story_url = page.url
     for url in ("/", "/?q=Norcia", event_url, story_url):
@@ -313,6 +314,23 @@ def test_no_gva_headline_keeps_a_tail_its_site_repeats(gva_page, gva_site):
 
 
 @needs_gva
+def test_only_a_story_of_several_events_is_named_as_the_story_an_event_is_part_of(gva_page):
+    """A "Part of story" line on an event of a one-event story would repeat the event: the list
+    shows it exactly on the events whose story holds others, with their count."""
+    listed = gva_page.request.get("/events?limit=100&format=json").json()["items"]
+    counts = {row["id"]: row["story"]["events"] for row in listed if row["story"]}
+    assert set(counts.values()) - {1}, "the GVA store links some events into stories"
+    gva_page.goto("/events?limit=100")
+    for card in gva_page.locator(".event-card").all():
+        event_id = card.locator("h2 a").get_attribute("href").rsplit("/", 1)[1]
+        part_of = card.locator(".part-of")
+        if counts.get(event_id, 1) > 1:
+            playwright_api.expect(part_of).to_contain_text(f"· {counts[event_id]} events")
+        else:
+            playwright_api.expect(part_of).to_have_count(0)
+
+
+@needs_gva
 def test_an_event_no_input_names_an_outlet_says_outlet_unknown(gva_page):
     gva_page.goto("/events?limit=100")
     metas = gva_page.locator(".card .meta").all_inner_texts()
@@ -323,7 +341,7 @@ def test_an_event_no_input_names_an_outlet_says_outlet_unknown(gva_page):
     gva_page.wait_for_url(re.compile(r"/events/ev-"))
     playwright_api.expect(gva_page.locator(".event-head .meta")).to_contain_text("outlet unknown")
     _shot(gva_page, "gva-outlet-unknown")
-    gva_page.locator(".part-of a").click()
+    gva_page.locator(".event-head a.story-link").click()
     gva_page.wait_for_url(re.compile(r"/stories/st-"))
     # its story may hold a named outlet's event too: then it counts that one
     playwright_api.expect(gva_page.locator(".event-head .meta")).to_have_text(

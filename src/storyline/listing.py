@@ -86,6 +86,8 @@ class ListRow:
     story_id: str = ""
     """An event's story ('' for a story, or an event stored without one)."""
     story_name: str = ""
+    story_events: int = 0
+    """How many events an event's story holds (1: the event alone)."""
 
     @property
     def lead(self) -> str:

@@ -165,10 +165,11 @@ class _Server:
         body = atom_feed(feed, base, updates, self.store.arrived_articles(updates), VERSION)
         return Response(body, media_type="application/atom+xml", headers=checks.headers)
 
-    def story_of(self, event: Event) -> dict[str, str] | None:
-        """The story ``event`` is part of, as a link: its id, name and URL (None without one)."""
-        name = self.store.story_names([event.story_id]).get(event.story_id) if event.story_id else None
-        return {"id": event.story_id, "name": name, "url": f"/stories/{event.story_id}"} if name is not None else None
+    def story_of(self, event: Event) -> dict[str, Any] | None:
+        """The story ``event`` is part of, as a link: its id, name, event count and URL (None
+        without one)."""
+        head = self.store.story_heads([event.story_id]).get(event.story_id) if event.story_id else None
+        return _story_link(head.id, head.name, head.events) if head else None
 
 
 HTML_TOO = {200: {"content": {"text/html": {}}, "description": "JSON, or a web page for browsers"}}
@@ -688,8 +689,12 @@ def _listed(row: ListRow, kind: ListKind) -> dict[str, Any]:
     }
 
 
+def _story_link(story_id: str, name: str, events: int) -> dict[str, Any]:
+    return {"id": story_id, "name": name, "events": events, "url": f"/stories/{story_id}"}
+
+
 def _event_brief(row: ListRow) -> dict[str, Any]:
-    story = {"id": row.story_id, "name": row.story_name, "url": f"/stories/{row.story_id}"} if row.story_id else None
+    story = _story_link(row.story_id, row.story_name, row.story_events) if row.story_id else None
     return {**_listed(row, "events"), "headline": row.headline, "lead": row.lead, "story": story}
 
 

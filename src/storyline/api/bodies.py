@@ -40,6 +40,7 @@ class JobOut(BaseModel):
 class StoryLink(BaseModel):
     id: str
     name: str
+    events: int = Field(description="How many events the story holds (1: this event alone, so far).")
     url: str
 
 

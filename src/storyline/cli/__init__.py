@@ -333,7 +333,7 @@ def _print_list(store: Store, kind: str, fmt: str, query: ListQuery) -> None:
 
         def render_named(event: Event) -> str:
             if event.story_id and event.story_id not in names:
-                names.update(store.story_names([event.story_id]))
+                names.update((i, head.name) for i, head in store.story_heads([event.story_id]).items())
             return as_words(event, names.get(event.story_id, ""))
 
         return render_named

@@ -17,12 +17,13 @@ from .events import (
 )
 from .stories import (
     STORIES,
+    StoryHead,
     delete_stories,
     insert_story,
     load_story,
     stories_of_events,
     story_digest,
-    story_names,
+    story_heads,
 )
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "EVENTS",
     "EVENT_ORDERS",
     "STORIES",
+    "StoryHead",
     "article_from_row",
     "count_change",
     "delete_events",
@@ -44,5 +46,5 @@ __all__ = [
     "search_vector",
     "stories_of_events",
     "story_digest",
-    "story_names",
+    "story_heads",
 ]

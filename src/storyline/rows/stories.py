@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
@@ -193,26 +194,37 @@ def load_story(conn: Connection, story_id: str) -> Story | None:
     )
 
 
-def story_names(conn: Connection, story_ids: Sequence[str]) -> dict[str, str]:
-    """Story id -> name, for the stories of ``story_ids`` that are stored."""
+class StoryHead(NamedTuple):
+    """What a page of one of its events says of a story: its id, name and how many events it
+    holds (a story of one event is that event alone, and a page does not repeat it)."""
+
+    id: str
+    name: str
+    events: int
+
+
+def story_heads(conn: Connection, story_ids: Sequence[str]) -> dict[str, StoryHead]:
+    """Story id -> its head, for the stories of ``story_ids`` that are stored."""
     if not story_ids:
         return {}
     rows = conn.execute(
-        text("SELECT id, headline FROM stories WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)),
+        text("SELECT id, headline, event_count FROM stories WHERE id IN :ids").bindparams(
+            bindparam("ids", expanding=True)
+        ),
         {"ids": sorted(set(story_ids))},
     )
-    return {row.id: row.headline for row in rows}
+    return {row.id: StoryHead(row.id, row.headline, row.event_count) for row in rows}
 
 
-def stories_of_events(conn: Connection, event_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-    """Event id -> (story id, story name), for the events of ``event_ids`` in a stored story."""
+def stories_of_events(conn: Connection, event_ids: Sequence[str]) -> dict[str, StoryHead]:
+    """Event id -> its story's head, for the events of ``event_ids`` in a stored story."""
     if not event_ids:
         return {}
     rows = conn.execute(
         text(
-            "SELECT se.event_id, s.id, s.headline FROM story_events se JOIN stories s ON s.id = se.story_id"
-            " WHERE se.event_id IN :ids"
+            "SELECT se.event_id, s.id, s.headline, s.event_count FROM story_events se"
+            " JOIN stories s ON s.id = se.story_id WHERE se.event_id IN :ids"
         ).bindparams(bindparam("ids", expanding=True)),
         {"ids": sorted(set(event_ids))},
     )
-    return {row.event_id: (row.id, row.headline) for row in rows}
+    return {row.event_id: StoryHead(row.id, row.headline, row.event_count) for row in rows}

@@ -18,11 +18,12 @@ from ..rows import (
     EVENT_ORDERS,
     EVENTS,
     STORIES,
+    StoryHead,
     article_from_row,
     load_events,
     load_story,
     stories_of_events,
-    story_names,
+    story_heads,
 )
 from .lookup import IDS_PER_LOOKUP
 
@@ -74,7 +75,9 @@ class ReadStore:
             found = find_page(conn, EVENTS, query, self.search)
             stories = stories_of_events(conn, [row.id for row in found.rows])
         rows = [
-            replace(row, story_id=stories[row.id][0], story_name=stories[row.id][1]) if row.id in stories else row
+            replace(row, story_id=head.id, story_name=head.name, story_events=head.events)
+            if (head := stories.get(row.id))
+            else row
             for row in found.rows
         ]
         return replace(found, rows=rows)
@@ -109,10 +112,10 @@ class ReadStore:
             if found is not None:
                 yield found
 
-    def story_names(self, story_ids: Sequence[str]) -> dict[str, str]:
-        """Story id -> name, for those of ``story_ids`` that are stored."""
+    def story_heads(self, story_ids: Sequence[str]) -> dict[str, StoryHead]:
+        """Story id -> its id, name and event count, for those of ``story_ids`` that are stored."""
         with self.engine.connect() as conn:
-            return story_names(conn, story_ids)
+            return story_heads(conn, story_ids)
 
     def change_count(self) -> int:
         """How many writes changed what the store shows (articles, events): a cache of anything
