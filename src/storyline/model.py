@@ -7,6 +7,7 @@ ingest -> RawDocument -> extract -> Article -> dedup -> cluster -> Event (in a s
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -279,6 +280,7 @@ class IngestReport:
     events: int = 0
     stories: int = 0
     analysed: int = 0  # articles whose facts spaCy found in this run (the others' were stored)
+    without_pack: Counter[str] = field(default_factory=Counter)  # articles read per language with no pack
 
 
 def spread_evenly(articles: Sequence[Article], count: int) -> list[Article]:

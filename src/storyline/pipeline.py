@@ -35,6 +35,7 @@ from .grouping import (
     grouping_state,
 )
 from .ingest import documents, entry_pages, feed_links
+from .lang import UNKNOWN, has_pack
 from .model import Article, Event, Failure, FigureChange, IngestReport, RawDocument, Story, Update, spread_evenly
 from .scale import (
     EarlyAnalysis,
@@ -97,6 +98,7 @@ def ingest_paths(
             paths, reader, settings, executor, here=lambda path: fetch_entries or is_url(str(path))
         )
         _store_documents(extracted, store, settings, report, on_failure, on_document, on_articles)
+        _note_languages_without_pack(report, on_notice)
         if rebuild:
             report.events, report.stories, report.analysed = refresh_events(store, settings, executor, early, on_notice)
     return report
@@ -153,9 +155,22 @@ def watch_feeds(
         retry = {f.item for f in report.failed if f.reason.startswith(_TRANSIENT_FAILURES)} & set(fresh)
         validators = ("", "") if retry else (fetched.etag, fetched.last_modified)
         store.record_feed(feed_url, *validators, [link for link in fresh if link not in retry])
+    _note_languages_without_pack(report, on_notice)
     if report.new:
         report.events, report.stories, report.analysed = refresh_events(store, settings, on_notice=on_notice)
     return report
+
+
+def _note_languages_without_pack(report: IngestReport, on_notice: Callable[[str], None]) -> None:
+    """One line per ingest for the languages read that have no pack of their own: their articles
+    are grouped and summarised all the same, with what a generic pack knows."""
+    if report.without_pack:
+        counted = ", ".join(f"{code} ({count})" for code, count in report.without_pack.most_common())
+        on_notice(
+            f"articles in languages without a language pack: {counted}; grouped and summarised with"
+            f" generic rules (spaCy's stop words where it has them, no month names or number words;"
+            f" names only from the alias table)"
+        )
 
 
 _TRANSIENT_FAILURES = ("timed out", "connection failed", "HTTP 5", "HTTP 429", "robots.txt unreachable")
@@ -186,6 +201,9 @@ def _store_documents(
             model.partial_fit(a for _, articles in batch for a in articles)
         for doc, articles in batch:
             cleaned = model.transform(articles) if settings.clean.enabled else articles
+            report.without_pack.update(
+                a.language for a in cleaned if a.language not in (UNKNOWN, "") and not has_pack(a.language)
+            )
             new, duplicate = store.add_document(doc, cleaned)
             report.new += new
             report.duplicate += duplicate
