@@ -5,7 +5,15 @@ import pytest
 from conftest import EVAL
 from storyline.config import Settings
 from storyline.evaluate.datasets import IncidentFacts
-from storyline.evaluate.incidents import MEASURES, PARTS, city_names, evaluate_incidents, format_incidents, number_right
+from storyline.evaluate.incidents import (
+    MEASURES,
+    PARTS,
+    city_names,
+    evaluate_incidents,
+    format_incidents,
+    number_right,
+    same_place,
+)
 from storyline.model import Figure
 
 needs_eval = pytest.mark.skipif(not EVAL.is_dir(), reason=f"evaluation data not found at {EVAL}")
@@ -29,6 +37,10 @@ def test_the_archives_place_may_be_written_as_the_city_or_the_area_in_brackets()
     assert city_names(incident("Goleta (Isla Vista)")) == {"goleta", "isla vista"}
     assert city_names(incident("Pike (county)")) == {"pike"}
     assert city_names(incident("Noble County")) == {"noble"}
+    assert city_names(incident("Saint Louis")) == city_names(incident("St Louis")) == {same_place("St. Louis")}
+    assert same_place("Southwest Philadelphia") == "philadelphia"
+    capital = IncidentFacts("2", date(2015, 1, 1), "Washington", "District of Columbia", 0, 1)
+    assert same_place("D.C.") in city_names(capital) and same_place("D.C.") not in city_names(incident("Columbus"))
 
 
 @needs_eval

@@ -43,6 +43,11 @@ _KILLED, _INJURED = "|killed", "|injured"
 # What the Archive's ``city_or_county`` adds to a name: "Goleta (Isla Vista)", "Pike (county)".
 _AREA = re.compile(r"\s*\(([^)]*)\)\s*")
 _COUNTY = re.compile(r"\s+(?:county|parish|borough|township)$")
+_SAINT = re.compile(r"^st\b\.?\s*")
+# A part of a city named by its quarter names the city: "Southwest Philadelphia", "west Kissimmee".
+_QUARTER = re.compile(r"^(?:north|south|east|west|northeast|northwest|southeast|southwest|downtown|central)\s+")
+# The Archive writes the capital's incidents "Washington, District of Columbia"; reports say D.C.
+_CAPITAL = frozenset({"washington", "dc", "washington dc", "district of columbia"})
 
 
 @dataclass
@@ -123,17 +128,25 @@ def number_other(figures: Sequence[Figure], suffix: str, gold: int, tolerance: f
     return any(not low <= gold <= high for low, high in _stated(figures, suffix, tolerance))
 
 
+def same_place(name: str) -> str:
+    """A place name as compared: lower-cased, without full stops, commas or "County", "St." as
+    "Saint" (the Archive writes "Saint Louis" and "St Louis", reports "St. Louis")."""
+    name = " ".join(name.lower().replace(".", "").replace(",", " ").split())
+    return _COUNTY.sub("", _SAINT.sub("saint ", _QUARTER.sub("", name)))
+
+
 def place_names(event: Event) -> set[str]:
-    """The event's places (GPE, LOC), every spelling, lower-cased, without "County"."""
-    return {_COUNTY.sub("", name.lower()) for e in event.entities if e.label in PLACE_LABELS for name, _ in e.variants}
+    """The event's places (GPE, LOC), every spelling, as ``same_place`` compares them."""
+    return {same_place(name) for e in event.entities if e.label in PLACE_LABELS for name, _ in e.variants}
 
 
 def city_names(incident: IncidentFacts) -> set[str]:
     """The names the Archive's place may be written as: "Goleta (Isla Vista)" is Goleta or Isla
     Vista, "Pike (county)" and "Noble County" are Pike and Noble."""
-    names = {_AREA.sub(" ", incident.city).strip().lower()}
-    names |= {inner.lower() for inner in _AREA.findall(incident.city) if inner.lower() != "county"}
-    return {_COUNTY.sub("", name) for name in names if name}
+    names = {_AREA.sub(" ", incident.city).strip()}
+    names |= {inner for inner in _AREA.findall(incident.city) if inner.lower() != "county"}
+    found = {same_place(name) for name in names if name}
+    return found | _CAPITAL if incident.state == "District of Columbia" else found
 
 
 def within_a_day(day: date, incident: IncidentFacts) -> bool:

@@ -27,6 +27,7 @@ from .entities import group_entities
 from .figures import Claim
 from .ranking import ranked_claims
 from .timeline import first_report, is_background, publication_entries, sort_timeline
+from .wounded import event_wounded
 
 __all__ = [
     "AliasTable",
@@ -102,7 +103,9 @@ def event_facts(
         entities=group_entities(mentions, acronyms, aliases_for(settings.aliases_path), settings.spelling_similarity)[
             : settings.max_entities
         ],
-        figures=[c.figure for c in ranked_claims(claims)][: settings.max_figures],
+        figures=[c.figure for c in ranked_claims(claims + event_wounded(claims, settings.about_tolerance))][
+            : settings.max_figures
+        ],
         disagreements=find_disagreements(claims, settings),
         timeline=sort_timeline(dated, settings.max_timeline, first, settings.own_days),
     )

@@ -16,14 +16,17 @@ from dataclasses import dataclass
 from datetime import UTC
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
+from itertools import groupby
 
 from ..config import FactsSettings
 from ..model import Article, TimelineEntry, spread_evenly
 from .aliases import AliasTable, load_aliases
 from .entities import is_name, spelled_acronyms
-from .figures import Claim, article_claims
+from .figures import Claim, article_claims, claim_maker, elsewhere
+from .headlines import headline_claims
 from .nlp import language, parse_articles
 from .timeline import mentioned_entries
+from .wounded import sentence_wounded
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ def analysis_fingerprint(settings: FactsSettings) -> str:
         "numpy matrix products",  # nlp.language: the model's sums may round otherwise than under BLIS
         "unnumbered casualties, datelines",
         "mentions by sentence",  # rules added without a version change: older analyses lack them
+        "headline tolls, places by their institutions",
         aliases_for(settings.aliases_path).entries,
         settings.about_tolerance,
         settings.timeline_text_chars,
@@ -161,6 +165,9 @@ _STATE_NAMES = {
     "wis": "Wisconsin",
     "wyo": "Wyoming",
 }
+# Lower-case words after a name that make it the place they serve: "Vallejo police", "Hialeah
+# firefighters" (capitalised, they are one name: entities.py reads "Vallejo Police Department").
+_LOCAL_SERVICES = frozenset("police sheriff firefighters deputies detectives officials".split())
 # Words before a name that make it a place: "the town of Khan Sheikhun", "near Baghouz".
 _BEFORE_A_PLACE = frozenset("near town city village county province region suburb".split())
 # A local report's dateline: the town in capitals, maybe its state or county and the outlet,
@@ -190,7 +197,15 @@ def _mention(entity) -> tuple[str, str] | None:
         text, label = state, "GPE"
     elif label in ("PERSON", "ORG") and _placed_by_words(doc, entity.start):
         label = "GPE"
+    elif label == "PERSON" and before is not None and before.lower_ == "in" and not _possessed(following):
+        label = "GPE"  # "a pharmacy in Bean Station": one is in a place, not in a person
+    elif label in ("PERSON", "ORG") and following is not None and following.text in _LOCAL_SERVICES:
+        label = "GPE"  # "Hialeah police said": the town's police, as in "Hialeah Police Department"
     return (text, label) if is_name(text, label) else None
+
+
+def _possessed(token) -> bool:
+    return token is not None and token.text in ("'s", "’s", "'", "’")
 
 
 def _placed_by_words(doc, start: int) -> bool:
@@ -214,7 +229,14 @@ def dateline_place(text: str) -> str | None:
 
 def _article_facts(article: Article, sentences, settings: FactsSettings) -> ArticleFacts:
     body = [s for s in sentences if s.index >= 0]
-    claims = article_claims([s.doc for s in body if s.parsed], article, settings.about_tolerance)
+    tolerance = settings.about_tolerance
+    claims = article_claims([s.doc for s in body if s.parsed], article, tolerance)
+    for title in (s.doc for s in sentences if s.index < 0 and not elsewhere(s.doc.text)):
+        claims += headline_claims(title.text, claim_maker(title, article, tolerance))
+    # claims of one sentence are adjacent: each sentence's wounded from its shot and killed
+    claims += [
+        w for _, told in groupby(claims, lambda c: c.figure.sentence) for w in sentence_wounded(list(told), tolerance)
+    ]
     dates = [
         TimelineEntry(date=e.date.replace(tzinfo=UTC), text=e.text, article_id=e.article_id, resolution=e.resolution)
         for e in mentioned_entries(article, [s.doc for s in body], settings.timeline_text_chars, settings.recent_months)

@@ -40,6 +40,19 @@ _LEADING_FRAGMENT = re.compile(
 # The page's own furniture that a recogniser reads as a name.
 _BOILERPLATE_NAMES = frozenset({"latest news", "breaking news", "top stories", "related stories", "more news"})
 _PLACES = frozenset({"GPE", "LOC"})
+# A local institution is named for the place it serves: "Vallejo police", "the Southern Pines
+# Police Department", "Harris County Sheriff's Office". The recogniser tags the bare place name
+# ORG when it mostly stands in such names, and a city read as an organisation is a reader's
+# place lost.
+_INSTITUTION = re.compile(
+    r"^(?P<place>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}?)\s+"
+    r"(?:Police|Sheriff|Fire|City Council|Municipal|Public Schools|Mayor|Coroner|District Attorney)\b"
+)
+# Institutions named for what they serve, not for a place: "State Police", "Transit Police".
+_NOT_PLACES = frozenset(
+    "state capitol transit university college unified metro metropolitan park tribal military campus airport "
+    "housing school port harbor border federal national".split()
+)
 _POSSESSIVE = re.compile(r"[’']s?$")
 
 
@@ -141,6 +154,7 @@ def group_entities(
             continue
         counts[name] += 1
         labels.setdefault(name, Counter())[label] += 1
+    _place_institutions(counts, labels)
     groups = _Groups(counts)
     label_of = {name: _label(labels[name]) for name in counts}
     canonical_of = _join_aliases(groups, counts, label_of, aliases)
@@ -155,6 +169,18 @@ def _label(labels: Counter[str]) -> str:
     person or an organisation ("Alturas" read as a place once and as a person twice is Alturas)."""
     placed = [label for label, _ in labels.most_common() if label in _PLACES]
     return placed[0] if placed else labels.most_common(1)[0][0]
+
+
+def _place_institutions(counts: Counter[str], labels: dict[str, Counter[str]]) -> None:
+    """Count the places that the event's institutions are named for as places: "Vallejo", read
+    as an organisation in "Vallejo police said", and "Memphis", named only in "Memphis Police
+    Department", are places of the event."""
+    for name in list(counts):
+        match = _INSTITUTION.match(name)
+        place = match.group("place") if match else None
+        if place and place.split()[-1].lower() not in _NOT_PLACES and is_name(place, "GPE"):
+            counts[place] += counts[name]
+            labels.setdefault(place, Counter())["GPE"] += counts[name]
 
 
 def _join_aliases(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -69,6 +70,7 @@ _PREDICATE_CLASS = {
     "trap": "trapped", "besiege": "trapped", "displace": "displaced",
 }  # fmt: skip
 _CASUALTY = frozenset({"killed", "injured", "shot"})
+_CASUALTY_KEYS = tuple(f"|{c}" for c in sorted(_CASUALTY))
 # Words that make a figure a part of a larger whole: "two other victims", "two more", "one of them".
 _PART_WORDS = frozenset("other others more remaining additional another further first second third last".split())
 # "killed three people and himself" (four dead) / "three dead, including the gunman" (two victims):
@@ -80,6 +82,15 @@ _SHOOTER_INCLUDED = re.compile(
 _ENUMERATION = re.compile(r"\b(?:another|the other|a second|a third|a fourth)\b", re.I)
 _RATE = frozenset({"per", "every", "out"})  # "19.3 deaths per 100,000 people" is a rate, not a count
 _BACKGROUND_DATE = re.compile(r"\b(?:years?|decades?) (?:ago|earlier|before)\b|\b(?:19|20)\d\d\b", re.I)
+# Words that put a sentence's casualties in another incident than the one reported: "in a
+# separate shooting", "a man killed last week", "12 killed across the city since Friday".
+_ELSEWHERE = re.compile(
+    r"\b(?:separate|unrelated|last (?:week|month)|earlier this (?:week|month)|(?:so far )?this year|across the city|"
+    r"citywide|since (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    r"(?:two|three|four|several|multiple) (?:\w+ ){0,3}?(?:shootings|incidents|attacks)|in (?:\w+ ){0,2}?shootings|"
+    r"(?:weekend|overnight) (?:shootings|gunfire|violence))\b",
+    re.IGNORECASE,
+)
 _NOUN_CLASS = {
     "person": "people", "people": "people", "individual": "people", "persons": "people",
     "kid": "child", "children": "child", "death": "dead", "fatality": "dead", "casualty": "casualty",
@@ -423,19 +434,7 @@ class _Sentence:
         context = frozenset(
             t.lemma_.lower() for t in doc if t.is_alpha and not t.is_stop and not t.like_num and len(t) > 2
         )
-        # spaCy tags ages ("Jeremy Lewis, 27", "20-year-old") as dates: only expressions with words count
-        dates = frozenset(
-            " ".join(e.text.lower().split())
-            for e in doc.ents
-            if e.label_ in ("DATE", "TIME") and any(c.isalpha() for c in e.text) and "-year-old" not in e.text
-        )
-        places = frozenset(
-            re.sub(r"[’']s?$", "", e.text.lower()) for e in doc.ents if e.label_ in ("GPE", "LOC", "FAC")
-        )
-        # a figure dated years back ("three years ago", "in 2012") is history, not this event's news
-        publication_year = str(article.published.year) if article.published else ""
-        background = any(_BACKGROUND_DATE.search(d) and publication_year not in d for d in dates)
-        return cls(doc, text, article, tolerance, context, dates, places, background, _said_by(doc))
+        return cls(doc, text, article, tolerance, context, *_dates_and_places(doc.ents, article), _said_by(doc))
 
     def claim(self, value: float, qualifier: str, counts: str, key: str, written: str, partial: bool = False) -> Claim:
         """The claim of one figure of this sentence: ``value`` of what ``counts`` says, as ``written``."""
@@ -465,6 +464,36 @@ class _Sentence:
         )
 
 
+def _dates_and_places(ents, article: Article) -> tuple[frozenset[str], frozenset[str], bool]:
+    """A sentence's date expressions and places (lower-cased), and whether a date puts it in the
+    past (then its figures are history, not this event's news)."""
+    # spaCy tags ages ("Jeremy Lewis, 27", "20-year-old") as dates: only expressions with words count
+    dates = frozenset(
+        " ".join(e.text.lower().split())
+        for e in ents
+        if e.label_ in ("DATE", "TIME") and any(c.isalpha() for c in e.text) and "-year-old" not in e.text
+    )
+    places = frozenset(re.sub(r"[’']s?$", "", e.text.lower()) for e in ents if e.label_ in ("GPE", "LOC", "FAC"))
+    # a figure dated years back ("three years ago", "in 2012") is history, not this event's news
+    publication_year = str(article.published.year) if article.published else ""
+    background = any(_BACKGROUND_DATE.search(d) and publication_year not in d for d in dates)
+    return dates, places, background
+
+
+def elsewhere(text: str) -> bool:
+    """Whether a sentence's casualties are another incident's than the one reported."""
+    return bool(_ELSEWHERE.search(text))
+
+
+def claim_maker(sentence, article: Article, tolerance: float) -> Callable[..., Claim]:
+    """What makes a claim of a sentence the recogniser alone read (``nlp.Recognised``: a title)
+    for readers of another form (``headlines``): the figure keeps the sentence's words, dates and
+    places, as ``_Sentence.claim`` does for a parsed one."""
+    words = frozenset(w.lower() for w in re.findall(r"[A-Za-z]{3,}", sentence.text))
+    where_when = _dates_and_places(sentence.ents, article)
+    return _Sentence(sentence, sentence.text, article, tolerance, words, *where_when, "").claim
+
+
 def article_claims(docs, article: Article, tolerance: float) -> list[Claim]:
     """Every figure of an article's parsed sentences (``sentence_claims``), and a casualty
     written without a numeral ("a man was shot and killed": one killed) where no sentence of the
@@ -473,6 +502,10 @@ def article_claims(docs, article: Article, tolerance: float) -> list[Claim]:
     victim told again ("the victim died at the hospital")."""
     claims, unnumbered = [], {}
     for doc in docs:
+        if elsewhere(doc.text):
+            # its casualties are another incident's; its other counts may still be this one's
+            claims += [c for c in sentence_claims(doc, article, tolerance) if not c.figure.key.endswith(_CASUALTY_KEYS)]
+            continue
         found = sentence_claims(doc, article, tolerance)
         claims += found
         if not _shouted(doc.text):

@@ -1,0 +1,86 @@
+"""Tolls as a local report writes them: casualty counts read from headlines, the wounded derived
+from those shot and those killed, casualties of other incidents left out, and a town named by its
+police read as a place. Real spaCy where a sentence is parsed."""
+
+import spacy
+from spacy.tokens import Span
+
+from storyline.config import FactsSettings
+from storyline.facts import analyse_articles, event_facts
+from storyline.facts.aliases import AliasTable
+from storyline.facts.analysis import _mention
+from storyline.facts.entities import group_entities
+from storyline.facts.figures import Claim, figure_bounds
+from storyline.facts.headlines import headline_claims
+from storyline.facts.wounded import event_wounded, sentence_wounded
+from storyline.model import Article, Figure
+
+SETTINGS = FactsSettings()
+
+
+def _make(value, qualifier, counts, key, written, partial=False, article="a") -> Claim:
+    figure = Figure(value, qualifier, counts, written, "headline", article, key=key)
+    low, high = figure_bounds(figure, 0.1)
+    return Claim(figure, low, high, qualifier == "vague", partial, frozenset(), frozenset(), frozenset())
+
+
+def _read(title: str) -> dict[str, float]:
+    claims = headline_claims(title, _make)
+    claims += sentence_wounded(claims, 0.1)
+    return {c.figure.key.rpartition("|")[2]: c.figure.value for c in claims}
+
+
+def test_a_headline_toll_is_read_and_the_wounded_are_those_shot_less_the_dead():
+    assert _read("4 Shot, 1 Killed In Detroit Argument") == {"shot": 4, "killed": 1, "injured": 3}
+    assert _read("1 dead, 4 hurt in Vallejo shooting") == {"killed": 1, "injured": 4}
+    assert _read("Two Dead, Two Critically Injured After Shooting") == {"killed": 2, "injured": 2}
+    assert _read("Wilbert Thibodeaux Arrested After Killing 1 Officer, Wounding 2") == {"killed": 1, "injured": 2}
+    # an age, shots fired and animals are no toll; "others" shot are besides the dead
+    assert _read("15-Year-Old Dead, 6 Shot After Dice Game") == {"shot": 6}
+    assert _read("27 Shots Fired, 3 Pit Bulls Shot") == {}
+    assert _read("1 Killed, 5 Others Shot At Party") == {"killed": 1, "shot": 5, "injured": 5}
+
+
+def test_an_event_whose_reports_name_no_death_has_those_shot_as_its_wounded():
+    # two reports say four were shot, one says five: the wounded are the four most reports give
+    shot = [
+        _make(n, "exactly", "people shot", "people|shot", str(n), article=a) for n, a in ((4, "a"), (4, "b"), (5, "c"))
+    ]
+    wounded = event_wounded(shot, 0.1)
+    assert [(w.figure.value, w.figure.article_id, w.figure.key) for w in wounded] == [
+        (4, "a", "people|injured"),
+        (4, "b", "people|injured"),
+    ]
+    killed = _make(1, "exactly", "people killed", "people|killed", "1 dead")
+    assert event_wounded([*shot, killed], 0.1) == []
+
+
+def test_casualties_of_another_incident_are_not_the_events():
+    text = (
+        "Four people were wounded in a shooting outside a bar on Main Street early Sunday, police said. "
+        "In a separate shooting, one man was killed on the West Side."
+    )
+    article = Article(id="a", title="Four wounded in bar shooting", text=text)
+    facts = event_facts([article, Article(id="b", title="", text=text)], SETTINGS)
+    keys = {(f.key.rpartition("|")[2], f.value) for f in facts.figures}
+    assert ("injured", 4) in keys and not [k for k in keys if k[0] == "killed"]
+
+
+def test_a_town_named_by_its_police_is_a_place():
+    groups = group_entities(
+        [("Vallejo", "ORG"), ("Vallejo Police Department", "ORG"), ("Memphis Police Department", "ORG"),
+         ("Michigan State Police", "ORG")],
+        {}, AliasTable(()), 0.8,
+    )  # fmt: skip
+    labels = {g.name: g.label for g in groups}
+    assert labels["Vallejo"] == "GPE" and labels["Memphis"] == "GPE"
+    assert "Michigan State" not in labels and labels["Vallejo Police Department"] == "ORG"
+    text = "Hialeah police said the gunman fired at a pharmacy before noon."
+    [found] = analyse_articles([Article(id="h", text=text, title="")], SETTINGS)
+    assert ("Hialeah", "GPE") in {(name, label) for name, label, _ in found.mentions}
+
+
+def test_a_name_one_is_in_is_a_place_even_when_read_as_a_person():
+    doc = spacy.blank("en")("Robbers shot the owner of a pharmacy in Bean Station , and of Bean Station 's store .")
+    doc.ents = [Span(doc, 8, 10, label="PERSON"), Span(doc, 13, 15, label="PERSON")]
+    assert [_mention(e) for e in doc.ents] == [("Bean Station", "GPE"), ("Bean Station", "PERSON")]
