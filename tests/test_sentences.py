@@ -18,6 +18,7 @@ from storyline.sentences import is_boilerplate, split_sentences
             "PINE RIDGE, S.D. (AP) -- President Clinton turned his attention today.",
             "President Clinton turned his attention today.",
         ),
+        ("NEW BEDFORD, Mass. — Four people were shot early Sunday.", "Four people were shot early Sunday."),
         (
             "The U.S. Army said - in a statement - that it agreed.",
             "The U.S. Army said - in a statement - that it agreed.",

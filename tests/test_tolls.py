@@ -14,6 +14,7 @@ from storyline.facts.figures import Claim, figure_bounds
 from storyline.facts.headlines import headline_claims
 from storyline.facts.wounded import event_wounded, sentence_wounded
 from storyline.model import Article, Figure
+from storyline.render import figure_phrase
 
 SETTINGS = FactsSettings()
 
@@ -39,6 +40,15 @@ def test_a_headline_toll_is_read_and_the_wounded_are_those_shot_less_the_dead():
     assert _read("15-Year-Old Dead, 6 Shot After Dice Game") == {"shot": 6}
     assert _read("27 Shots Fired, 3 Pit Bulls Shot") == {}
     assert _read("1 Killed, 5 Others Shot At Party") == {"killed": 1, "shot": 5, "injured": 5}
+
+
+def test_a_headline_toll_reads_as_a_phrase():
+    claims = headline_claims("Five Children Shot, One Dead In South Side Drive-By", _make)
+    claims += sentence_wounded(claims, 0.1)
+    assert [figure_phrase(c.figure) for c in claims] == ["Five Children shot", "One person dead", "4 people wounded"]
+    assert [figure_phrase(c.figure) for c in headline_claims("About 19 wounded at parade", _make)] == [
+        "About 19 people wounded"
+    ]
 
 
 def test_an_event_whose_reports_name_no_death_has_those_shot_as_its_wounded():

@@ -123,3 +123,63 @@ def test_summary_opens_no_sentence_on_what_it_does_not_show_nor_says_a_thing_twi
     for i, a in enumerate(words):
         for b in words[i + 1 :]:
             assert len(a & b) / min(len(a), len(b)) < 0.6
+
+
+# Two local reports of one shooting as a local site writes them: the toll in the headline, a
+# dateline, a town named by its police, a state abbreviated, and another incident in passing.
+LOCAL = [
+    {
+        "id": "nb-1",
+        "title": "4 Shot, 1 Dead Outside New Bedford Bar",
+        "source": "South Coast Today",
+        "published": "2015-06-07",
+        "text": "NEW BEDFORD, Mass. — Four people were shot, one of them fatally, outside a bar on Acushnet Avenue"
+        " early Sunday, New Bedford police said.\nThe man who died was identified as John Carter, 24, of Fall River,"
+        " Mass.\nThree others were taken to St. Luke's Hospital with wounds that were not life-threatening.\n"
+        "Police said the gunman fled on foot toward Coggeshall Street.\n"
+        "In a separate shooting last week, two men were killed in Brockton.",
+    },
+    {
+        "id": "nb-2",
+        "title": "One killed, three wounded in New Bedford bar shooting",
+        "source": "Standard-Times",
+        "published": "2015-06-08",
+        "text": "A Fall River man was killed and three other people were wounded when a gunman opened fire outside a"
+        " bar on Acushnet Avenue in New Bedford early Sunday, police said.\nJohn Carter, 24, died at St. Luke's"
+        " Hospital.\nNew Bedford police said the three wounded were expected to survive.\n"
+        "No arrests have been made, and police asked anyone with information to call detectives.",
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def local_page(browser, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("local")
+    db = str(folder / "local.db")
+    result = run_cli("ingest", str(write_jsonl(folder / "local.jsonl", LOCAL)), "--db", db)
+    assert result.returncode == 0, result.stderr
+    with running_server(db) as base:
+        context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto("/")
+        assert page.locator(".event-card").count() == 1  # one shooting, one event
+        page.locator(".event-card h2 a").first.click()
+        page.wait_for_url(re.compile(r"/events/ev-"))
+        yield page
+        context.close()
+
+
+def test_a_local_reports_toll_dead_and_wounded_and_not_another_incidents(local_page):
+    _open_all(local_page)
+    phrases = local_page.locator("table.figures td.phrase").all_inner_texts()
+    assert "4 people shot" in phrases and "1 person dead" in phrases  # read from the headline
+    assert "3 people wounded" in phrases  # four shot, one dead: three wounded
+    assert not [p for p in phrases if "two men" in p]  # killed in Brockton, in a separate shooting
+    assert "Brockton" not in " ".join(local_page.locator("table.figures").all_inner_texts())
+
+
+def test_a_town_named_by_its_police_and_an_abbreviated_state_are_places(local_page):
+    names = _names(local_page)
+    places = ("GPE", "LOC")
+    assert names.get("New Bedford") in places and names.get("Fall River") in places
+    assert names.get("Massachusetts") in places and "Mass" not in names

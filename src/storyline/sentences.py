@@ -14,9 +14,11 @@ _GLUED_SENTENCES = re.compile(r"(?<=[a-z][.!?])(?=[A-Z][a-z])")
 # A JSON "\\ud800" escape leaves a lone surrogate, which blingfire cannot encode as UTF-8.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # Where the story was filed, not part of what it says: "GENEVA - ", "WASHINGTON (Reuters) — ",
-# "PHOENIX _ " (NYT wire), "GENEVA, January 28 (Xinhua) -- ", "PINE RIDGE, S.D. (AP) -- ".
+# "PHOENIX _ " (NYT wire), "GENEVA, January 28 (Xinhua) -- ", "PINE RIDGE, S.D. (AP) -- ",
+# "NEW BEDFORD, Mass. — " (a state as the AP abbreviates it).
 _DATELINE = re.compile(
-    r"^[A-Z][A-Z .,'/]{1,40}(?:,\s+[A-Z][a-z]+\.?\s+\d{1,2})?\s*(?:\([^)]{1,40}\))?\s+(?:[-–—]+|_)\s+(?=[A-Z\"“'`])"
+    r"^[A-Z][A-Z .,'/]{1,40}(?:,\s+[A-Z][a-z]{1,5}\.)?(?:,\s+[A-Z][a-z]+\.?\s+\d{1,2})?\s*(?:\([^)]{1,40}\))?\s+"
+    r"(?:[-–—]+|_)\s+(?=[A-Z\"“'`])"
 )
 # Page furniture and bylines that scraped pages and wire copy put among the sentences.
 _BOILERPLATE = re.compile(

@@ -172,7 +172,15 @@ _LOCAL_SERVICES = frozenset("police sheriff firefighters deputies detectives off
 _BEFORE_A_PLACE = frozenset("near town city village county province region suburb".split())
 # A local report's dateline: the town in capitals, maybe its state or county and the outlet,
 # then a dash ("ALTURAS, Modoc County (KPIX 5) —", "FEDERAL WAY, Wash. —", "OAKLAND --").
-_DATELINE = re.compile(r"^\s*([A-Z][A-Z.'’ -]{3,30}?)\s*(?:,[^—–\n(]{2,30})?\s*(?:\([^)\n]{1,40}\))?\s*(?:—|–|--|-)\s")
+# Scraped pages put a caption or the lead before it ("… of Gherald.  MEMPHIS, TN
+# (localmemphis.com)--Two are dead"): it is looked for at a line or a wide gap in the opening.
+_DATELINE = re.compile(
+    r"(?:^|\n|\s{2})\s*([A-Z][A-Z.'’ -]{3,30}?)\s*(?:,[^—–\n(]{2,30})?\s*(?:\([^)\n]{1,40}\))?\s*"
+    r"(?:—|–|--|-)(?:\s|(?=[A-Z]))"
+)
+_DATELINE_CHARS = 600
+# Capitals before a dash that are a page's label, not a town: "UPDATE —", "BREAKING NEWS -".
+_NOT_DATELINES = frozenset({"update", "updated", "breaking", "breaking news", "watch", "video", "photos", "exclusive"})
 
 
 def _mention(entity) -> tuple[str, str] | None:
@@ -221,10 +229,11 @@ def _placed_by_words(doc, start: int) -> bool:
 def dateline_place(text: str) -> str | None:
     """The town a local report's dateline names, in title case ("ALTURAS, Modoc County (KPIX
     5) —" -> "Alturas"), or None when the text opens otherwise."""
-    match = _DATELINE.match(text)
-    if not match or match.group(1).strip().isdigit():
+    match = _DATELINE.search(text[:_DATELINE_CHARS])
+    town = match.group(1).strip(" .-") if match else ""
+    if not town or town.isdigit() or town.lower() in _NOT_DATELINES:
         return None
-    return match.group(1).strip(" .-").title()
+    return town.title()
 
 
 def _article_facts(article: Article, sentences, settings: FactsSettings) -> ArticleFacts:

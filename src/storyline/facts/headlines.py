@@ -69,18 +69,28 @@ def headline_claims(title: str, make: ClaimMaker) -> list[Claim]:
         noun = _noun(who[-1]) if who else "people"
         if noun is None:
             continue
-        outcome = _OUTCOMES[" ".join(match.group("outcome").lower().split())]
+        said = " ".join(match.group("outcome").lower().split())  # as written: "critically injured"
+        outcome = _OUTCOMES[said]
         qualifier = _QUALIFIER.get((match.group("qualifier") or "").lower(), "exactly")
         partial = any(w.lower() in _PART for w in who)
         value = parse_number(match.group("number"))
-        written = match.group(0).strip()
-        found.append(make(value, qualifier, f"{noun} {outcome}", f"{noun}|{outcome}", written, partial))
+        # shown as a phrase: "About 19" and "people injured" read "About 19 people injured"
+        written = " ".join(w for w in (match.group("qualifier"), match.group("number")) if w)
+        counts = f"{' '.join(who) or _anyone(value)} {said}"
+        found.append(make(value, qualifier, counts, f"{noun}|{outcome}", written, partial))
     for match in _DONE_TO.finditer(title):
-        noun = (_noun(match.group("who")) if match.group("who") else None) or "people"
+        who = match.group("who") if match.group("who") and _noun(match.group("who")) else None
+        noun = _noun(who) if who else "people"
         outcome = _VERB_OUTCOME[match.group("verb").lower()[:4]]
         value = parse_number(match.group("number"))
-        found.append(make(value, "exactly", f"{noun} {outcome}", f"{noun}|{outcome}", match.group(0), False))
+        counts = f"{who or _anyone(value)} {'killed' if outcome == 'killed' else 'wounded'}"
+        found.append(make(value, "exactly", counts, f"{noun}|{outcome}", match.group("number"), False))
     return found
+
+
+def _anyone(value: float | None) -> str:
+    """Who a bare count counts: "1 dead" is one person, "4 shot" four people."""
+    return "person" if value == 1 else "people"
 
 
 def _noun(word: str) -> str | None:

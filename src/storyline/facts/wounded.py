@@ -9,8 +9,9 @@ each kept to what the words allow (storyline's own rule: no library derives a to
 - an event whose reports name no one killed or hurt, only people shot: those shot are the
   wounded, at the count most of its reports give.
 
-A derived figure cites the sentence it comes from and says what it was derived from; it is never
-compared as a disagreement (``partial``), since its reports did not state it.
+A derived figure reads "3 people wounded" and cites the sentence it comes from, where a reader
+sees what it was derived from; it is never compared as a disagreement (``partial``), since its
+reports did not state it.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ def _outcome(claim: Claim) -> str:
     return claim.figure.key.rpartition("|")[2]
 
 
-def _as_wounded(shot: Claim, value: float, counts: str, tolerance: float) -> Claim:
-    figure = replace(shot.figure, value=value, qualifier="exactly", counts=counts, key="people|injured")
+def _as_wounded(shot: Claim, value: float, written: str, tolerance: float, who: str = "people") -> Claim:
+    figure = replace(
+        shot.figure, value=value, qualifier="exactly", counts=f"{who} wounded", text=written, key="people|injured"
+    )
     low, high = figure_bounds(figure, tolerance)
     return replace(shot, figure=figure, low=low, high=high, vague=False, partial=True)
 
@@ -51,7 +54,7 @@ def sentence_wounded(claims: Sequence[Claim], tolerance: float) -> list[Claim]:
     wounded = total.figure.value if others else total.figure.value - dead.figure.value
     if wounded <= 0:
         return []
-    return [_as_wounded(total, wounded, "people wounded (shot, not killed)", tolerance)]
+    return [_as_wounded(total, wounded, f"{wounded:g}", tolerance)]
 
 
 def event_wounded(claims: Sequence[Claim], tolerance: float) -> list[Claim]:
@@ -66,5 +69,9 @@ def event_wounded(claims: Sequence[Claim], tolerance: float) -> list[Claim]:
     if not reporters:
         return []
     value = reporters.most_common(1)[0][0]
-    counts = "people wounded (shot; no death reported)"
-    return [_as_wounded(c, value, counts, tolerance) for c in shot if c.figure.value == value]
+    # "Four men shot": four men wounded, as written
+    return [
+        _as_wounded(c, value, c.figure.text, tolerance, " ".join(c.figure.counts.split()[:-1]) or "people")
+        for c in shot
+        if c.figure.value == value
+    ]
