@@ -2,6 +2,8 @@
 from those shot and those killed, casualties of other incidents left out, and a town named by its
 police read as a place. Real spaCy where a sentence is parsed."""
 
+from datetime import UTC, datetime
+
 import spacy
 from spacy.tokens import Span
 
@@ -12,6 +14,7 @@ from storyline.facts.analysis import _mention
 from storyline.facts.entities import group_entities
 from storyline.facts.figures import Claim, figure_bounds
 from storyline.facts.headlines import headline_claims
+from storyline.facts.ranking import agreed_tolls
 from storyline.facts.wounded import event_wounded, sentence_wounded
 from storyline.model import Article, Figure
 from storyline.render import figure_phrase
@@ -19,8 +22,9 @@ from storyline.render import figure_phrase
 SETTINGS = FactsSettings()
 
 
-def _make(value, qualifier, counts, key, written, partial=False, article="a") -> Claim:
-    figure = Figure(value, qualifier, counts, written, "headline", article, key=key)
+def _make(value, qualifier, counts, key, written, partial=False, article="a", day=1) -> Claim:
+    published = datetime(2015, 6, day, tzinfo=UTC)
+    figure = Figure(value, qualifier, counts, written, "headline", article, published=published, key=key)
     low, high = figure_bounds(figure, 0.1)
     return Claim(figure, low, high, qualifier == "vague", partial, frozenset(), frozenset(), frozenset())
 
@@ -94,3 +98,14 @@ def test_a_name_one_is_in_is_a_place_even_when_read_as_a_person():
     doc = spacy.blank("en")("Robbers shot the owner of a pharmacy in Bean Station , and of Bean Station 's store .")
     doc.ents = [Span(doc, 8, 10, label="PERSON"), Span(doc, 13, 15, label="PERSON")]
     assert [_mention(e) for e in doc.ents] == [("Bean Station", "GPE"), ("Bean Station", "PERSON")]
+
+
+def test_where_reports_agree_on_a_toll_a_one_off_count_is_left_out_but_a_newer_higher_toll_stays():
+    def killed(value, article, day=1, noun="people"):
+        return _make(value, "exactly", f"{noun} killed", f"{noun}|killed", str(value), article=article, day=day)
+
+    agreed = [killed(6, "a"), killed(6, "b"), killed(4, "c", noun="child")]
+    assert [c.figure.value for c in agreed_tolls(agreed)] == [6, 6]
+    rising = [*agreed, killed(7, "d", day=3)]  # a wounded man died: the newest report's toll
+    assert [c.figure.value for c in agreed_tolls(rising)] == [6, 6, 7]
+    assert len(agreed_tolls([killed(62, "a"), killed(90, "b")])) == 2  # no agreement: both stand

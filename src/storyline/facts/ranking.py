@@ -4,6 +4,12 @@ A reader of a shooting, a siege or a storm asks first how many died or were hurt
 people the happening touched (fled, were evacuated, were arrested), then how often the happening
 itself recurred when several reports count it. A count of a thing one report mentions in passing
 ("two buttons", "90 m.p.h", "two options") is trivia: it is left out of the event's figures.
+
+Where reports agree on a toll (two or more articles give the number), a casualty count that one
+report alone gives ("two of the men", "four children", another shooting's dead) is left out of
+the figures: what the reader asks is the toll, and a one-off number that contradicts it is still
+flagged among the disagreements, which read every claim. A newest report's higher toll stays:
+tolls rise as the wounded die.
 """
 
 from __future__ import annotations
@@ -35,11 +41,42 @@ def figure_rank(claim: Claim) -> int:
 
 
 def ranked_claims(claims: Sequence[Claim]) -> list[Claim]:
-    """The claims a reader wants, in the order asked: casualties, people touched, then counts of
-    the happening that two or more articles give (same key); the rest (trivia) left out. Within
-    a rank the articles' order stands."""
+    """The claims a reader wants, in the order asked: casualties (``agreed_tolls``), people
+    touched, then counts of the happening that two or more articles give (same key); the rest
+    (trivia) left out. Within a rank the articles' order stands."""
     reporters: dict[str, set[str]] = {}
     for claim in claims:
         reporters.setdefault(claim.figure.key, set()).add(claim.figure.article_id)
-    kept = [c for c in claims if figure_rank(c) < 2 or len(reporters[c.figure.key]) >= 2]
+    kept = [c for c in agreed_tolls(claims) if figure_rank(c) < 2 or len(reporters[c.figure.key]) >= 2]
     return sorted(kept, key=figure_rank)
+
+
+def agreed_tolls(claims: Sequence[Claim]) -> list[Claim]:
+    """The claims without the casualty counts one report alone gives where two or more agree on
+    another (per class: killed, injured, shot), keeping the newest report's higher toll."""
+    kept_values = {outcome: _toll_values(claims, outcome) for outcome in _CASUALTY_CLASSES}
+    return [
+        c
+        for c in claims
+        if not (outcome := _casualty_class(c)) or kept_values[outcome] is None or c.figure.value in kept_values[outcome]
+    ]
+
+
+def _casualty_class(claim: Claim) -> str:
+    return next((outcome for outcome in _CASUALTY_CLASSES if claim.figure.key.endswith(outcome)), "")
+
+
+def _toll_values(claims: Sequence[Claim], outcome: str) -> set[float] | None:
+    """The values of one casualty class that two or more articles give, with a higher one of the
+    newest report; None when no value is so agreed (then every value stands)."""
+    stated = [c for c in claims if c.figure.key.endswith(outcome) and not c.vague]
+    articles: dict[float, set[str]] = {}
+    for claim in stated:
+        articles.setdefault(claim.figure.value, set()).add(claim.figure.article_id)
+    agreed = {value for value, told in articles.items() if len(told) >= 2}
+    if not agreed:
+        return None
+    exact = [c for c in stated if not c.partial and c.figure.qualifier == "exactly" and c.figure.published]
+    newest = max((c.figure.published for c in exact), default=None)
+    rising = {c.figure.value for c in exact if c.figure.published == newest and c.figure.value > max(agreed)}
+    return agreed | rising
