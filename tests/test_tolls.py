@@ -109,3 +109,10 @@ def test_where_reports_agree_on_a_toll_a_one_off_count_is_left_out_but_a_newer_h
     rising = [*agreed, killed(7, "d", day=3)]  # a wounded man died: the newest report's toll
     assert [c.figure.value for c in agreed_tolls(rising)] == [6, 6, 7]
     assert len(agreed_tolls([killed(62, "a"), killed(90, "b")])) == 2  # no agreement: both stand
+
+
+def test_the_whole_a_part_is_taken_from_is_not_the_toll():
+    text = "Police said Sunday that two of the four shooting victims had died."
+    [found] = analyse_articles([Article(id="w", text=text, title="")], SETTINGS)
+    killed = {c.figure.value for c in found.claims if c.figure.key.endswith("|killed")}
+    assert killed == {2}

@@ -58,6 +58,8 @@ _NOT_COUNTED = frozenset(
 # "66 Cottage St.", "Route 66".
 _NAME_TYPES = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "WORK_OF_ART", "PRODUCT", "LAW", "EVENT"})
 # Determiners before "one" that make it "the only" rather than a count: "the one thing".
+# Determiners between "of" and the whole a part is taken from: "two of the four", "three of his five".
+_WHOLE_OF = frozenset({"the", "his", "her", "their", "its", "those", "these"})
 _ONE_AS_ONLY = frozenset({"the", "this", "that", "every", "each", "any", "no"})
 # Lemmas that mean the same quantity, so "killed" and "died" and "dead" compare.
 _PREDICATE_CLASS = {
@@ -252,6 +254,8 @@ def _not_a_count(doc, start: int, end: int) -> bool:
             return True
     if before is not None and before.lower_ == "of" and start >= 2 and doc[start - 2].like_num:
         return True
+    if start >= 3 and before.lower_ in _WHOLE_OF and doc[start - 2].lower_ == "of" and doc[start - 3].like_num:
+        return True  # "two of the four victims died": the four were the victims, the two died
     if number.lower_ == "one" and before is not None and before.lower_ in _ONE_AS_ONLY:
         return True
     return any(t.lower_ == "per" for t in doc[end : end + 4])
