@@ -72,12 +72,15 @@ def test_an_event_whose_reports_name_no_death_has_those_shot_as_its_wounded():
 def test_casualties_of_another_incident_are_not_the_events():
     text = (
         "Four people were wounded in a shooting outside a bar on Main Street early Sunday, police said. "
-        "In a separate shooting, one man was killed on the West Side."
+        "In a separate shooting on Friday, one man was killed on the West Side."
     )
-    article = Article(id="a", title="Four wounded in bar shooting", text=text)
-    facts = event_facts([article, Article(id="b", title="", text=text)], SETTINGS)
+    day = datetime(2015, 6, 8, tzinfo=UTC)
+    article = Article(id="a", title="Four wounded in bar shooting", text=text, published=day)
+    facts = event_facts([article, Article(id="b", title="", text=text, published=day)], SETTINGS)
     keys = {(f.key.rpartition("|")[2], f.value) for f in facts.figures}
     assert ("injured", 4) in keys and not [k for k in keys if k[0] == "killed"]
+    days = {t.date.day for t in facts.timeline}
+    assert 7 in days and 5 not in days  # Sunday's shooting, not the separate one's Friday
 
 
 def test_a_town_named_by_its_police_is_a_place():

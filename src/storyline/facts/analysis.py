@@ -246,9 +246,12 @@ def _article_facts(article: Article, sentences, settings: FactsSettings) -> Arti
     claims += [
         w for _, told in groupby(claims, lambda c: c.figure.sentence) for w in sentence_wounded(list(told), tolerance)
     ]
+    # a sentence about another incident ("in separate shootings across the city since Friday")
+    # dates that incident, not this one
+    own = [s.doc for s in body if not elsewhere(s.doc.text)]
     dates = [
         TimelineEntry(date=e.date.replace(tzinfo=UTC), text=e.text, article_id=e.article_id, resolution=e.resolution)
-        for e in mentioned_entries(article, [s.doc for s in body], settings.timeline_text_chars, settings.recent_months)
+        for e in mentioned_entries(article, own, settings.timeline_text_chars, settings.recent_months)
     ]
     place = dateline_place(article.text)
     return ArticleFacts(
