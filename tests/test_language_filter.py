@@ -3,6 +3,8 @@
 from English, French and German reports (each article's language identified by the product)."""
 
 import json
+import re
+from pathlib import Path
 
 import feedparser
 import httpx
@@ -100,3 +102,26 @@ def test_the_api_the_web_list_and_its_feed_keep_the_language(db):
         updates = client.get("/updates", params={"language": "de", "kind": "story"}).json()["items"]
         assert updates and all(u["kind"] == "story" for u in updates)
         assert len(client.get("/stories", params={"language": "en"}).json()["items"]) == 1
+
+
+def test_the_list_forms_language_field_narrows_the_list_in_a_browser(db):
+    """The list page's filter form offers each stored language with its articles; choosing one
+    lists only what was reported in it, and the form keeps the choice."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    from test_web import CHROMIUM, CHROMIUM_ARGS, CHROMIUM_ENV
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set ${CHROMIUM_ENV})")
+    with running_server(db) as base, playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(base_url=base)
+        page.goto("/events")
+        options = page.locator("select#language option").all_inner_texts()
+        assert options[0] == "All languages" and "fr (2 articles)" in options and "de (1 article)" in options
+        page.select_option("select#language", "fr")
+        page.locator("form.filters button[type=submit]").click()
+        page.wait_for_url(re.compile(r"language=fr"))
+        headlines = page.locator(".event-card h2").all_inner_texts()
+        assert headlines and all("Nice" in h for h in headlines)
+        assert page.locator("select#language").input_value() == "fr"
+        browser.close()

@@ -12,6 +12,7 @@ and stories are served alike: one list route, one list page, differing in what t
 import json
 import logging
 import os
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -115,8 +116,9 @@ class _Server:
         self.runner = JobRunner(store, settings)
         self.serve = settings.serve
         self.templates = _templates()
-        # The most prolific outlets by kind of list, for the store's change count: one count per kind.
-        self._outlets_at: dict[tuple[int, str], list[tuple[str, int]]] = {}
+        # The filter form's counted choices (outlets by kind of list, languages), for the store's
+        # change count: counted once per change, whichever page of a list asks.
+        self._choices_at: dict[tuple[int, str], list[tuple[str, int]]] = {}
 
     def require_key(self, request: Request) -> str:
         key = _presented_key(request)
@@ -139,17 +141,29 @@ class _Server:
 
     def outlet_choices(self, chosen: str, kind: ListKind) -> list[tuple[str, int]]:
         """The most prolific outlets for the filter, and the chosen one even when it is not among
-        them. Counted once per change of the store: every page of the list shows them."""
-        key = (self.store.change_count(), kind)
-        if (counted := self._outlets_at.get(key)) is None:
-            counted = self.store.outlets(limit=self.serve.outlet_choices, kind=kind)
-            for stale in [k for k in self._outlets_at if k[0] != key[0]]:
-                del self._outlets_at[stale]
-            self._outlets_at[key] = counted
-        choices = list(counted)
+        them."""
+        choices = self._counted(
+            f"outlets {kind}", lambda: self.store.outlets(limit=self.serve.outlet_choices, kind=kind)
+        )
         if chosen and chosen not in {name for name, _ in choices}:
             choices.append((chosen, self.store.outlet_events(chosen, kind)))
         return choices
+
+    def language_choices(self, chosen: str) -> list[tuple[str, int]]:
+        """The languages the stored articles are written in, with how many articles each, and the
+        chosen one even when no article is."""
+        choices = self._counted("languages", self.store.languages)
+        return [*choices, (chosen, 0)] if chosen and chosen not in {code for code, _ in choices} else choices
+
+    def _counted(self, what: str, count: Callable[[], list[tuple[str, int]]]) -> list[tuple[str, int]]:
+        """``count()`` as of the store's current change, counted once per change."""
+        key = (self.store.change_count(), what)
+        if (counted := self._choices_at.get(key)) is None:
+            counted = count()
+            for stale in [k for k in self._choices_at if k[0] != key[0]]:
+                del self._choices_at[stale]
+            self._choices_at[key] = counted
+        return list(counted)
 
     def latest_updates(self, kind: Literal["event", "story"], target_id: str) -> list[Update]:
         """The updates an event or story page shows, newest first."""
@@ -363,6 +377,7 @@ def _list_answer(
             "query": query,
             "filters": {**asked.filters, "sort": query.sort},
             "outlets": server.outlet_choices(asked.filters["outlet"], kind),
+            "languages": server.language_choices(asked.filters["language"]),
             "date_span": date_span,
             "feed": _feed_link(_list_feed(request, asked, kind)),
             **nearby,

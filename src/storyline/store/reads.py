@@ -155,6 +155,18 @@ class ReadStore:
             )
             return [(row.source, row.n) for row in rows]
 
+    def languages(self) -> list[tuple[str, int]]:
+        """The languages stored articles are written in (ISO 639-1 codes), with how many articles
+        each, most first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT language, COUNT(*) AS n FROM articles WHERE language <> ''"
+                    " GROUP BY language ORDER BY n DESC, language"
+                )
+            )
+            return [(row.language, row.n) for row in rows]
+
     def outlet_events(self, source: str, kind: ListKind = "events") -> int:
         """How many events (or stories: ``kind``) ``source`` covered."""
         with self.engine.connect() as conn:
