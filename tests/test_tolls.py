@@ -14,7 +14,7 @@ from storyline.facts.analysis import _mention
 from storyline.facts.entities import group_entities
 from storyline.facts.figures import Claim, figure_bounds
 from storyline.facts.headlines import headline_claims
-from storyline.facts.ranking import agreed_tolls
+from storyline.facts.ranking import agreed_tolls, figure_rank, ranked_claims
 from storyline.facts.wounded import event_wounded, sentence_wounded
 from storyline.model import Article, Figure
 from storyline.render import figure_phrase
@@ -119,3 +119,11 @@ def test_the_whole_a_part_is_taken_from_is_not_the_toll():
     [found] = analyse_articles([Article(id="w", text=text, title="")], SETTINGS)
     killed = {c.figure.value for c in found.claims if c.figure.key.endswith("|killed")}
     assert killed == {2}
+
+
+def test_a_thing_counted_with_a_casualty_verb_is_no_toll():
+    text = "One shooting was fatal, and another came during a carjacking. Two men were killed on Elm Street."
+    [found] = analyse_articles([Article(id="t", text=text, title="")], SETTINGS)
+    ranked = {c.figure.key: figure_rank(c) for c in found.claims}
+    assert ranked.get("man|killed") == 0 and ranked.get("shooting|killed", 2) == 2
+    assert not [c for c in ranked_claims(found.claims) if c.figure.key.startswith("shooting")]

@@ -32,12 +32,22 @@ PEOPLE_NOUNS = frozenset(
 )
 
 
+# Counted nouns that are things, not people: "One shooting was fatal", "three counts of murder",
+# "two counties", "the house where they were killed" read with a casualty verb are no toll.
+_THINGS = frozenset(
+    "shooting incident attack county counties co count charge bullet round shot photo image share life knee "
+    "wound house home building village town city river scene school car vehicle gun weapon punch".split()
+)
+
+
 def figure_rank(claim: Claim) -> int:
-    """0 for a casualty figure, 1 for a count of people, 2 for any other count."""
+    """0 for a casualty figure, 1 for a count of people, 2 for any other count (a casualty verb
+    with a thing counted is one)."""
     key = claim.figure.key
+    noun = key.split("|", 1)[0]
     if key.endswith(_CASUALTY_CLASSES):
-        return 0
-    return 1 if key.split("|", 1)[0] in PEOPLE_NOUNS else 2
+        return 2 if noun in _THINGS else 0
+    return 1 if noun in PEOPLE_NOUNS else 2
 
 
 def ranked_claims(claims: Sequence[Claim]) -> list[Claim]:
@@ -69,7 +79,7 @@ def _casualty_class(claim: Claim) -> str:
 def _toll_values(claims: Sequence[Claim], outcome: str) -> set[float] | None:
     """The values of one casualty class that two or more articles give, with a higher one of the
     newest report; None when no value is so agreed (then every value stands)."""
-    stated = [c for c in claims if c.figure.key.endswith(outcome) and not c.vague]
+    stated = [c for c in claims if c.figure.key.endswith(outcome) and not c.vague and figure_rank(c) == 0]
     articles: dict[float, set[str]] = {}
     for claim in stated:
         articles.setdefault(claim.figure.value, set()).add(claim.figure.article_id)
