@@ -127,3 +127,17 @@ def test_a_thing_counted_with_a_casualty_verb_is_no_toll():
     ranked = {c.figure.key: figure_rank(c) for c in found.claims}
     assert ranked.get("man|killed") == 0 and ranked.get("shooting|killed", 2) == 2
     assert not [c for c in ranked_claims(found.claims) if c.figure.key.startswith("shooting")]
+
+
+def test_a_single_person_joined_to_a_counted_noun_counts_one_more():
+    text = "Three men and a woman were wounded in the gunfire. The attack killed 12 soldiers and one civilian."
+    [found] = analyse_articles([Article(id="j", text=text, title="")], SETTINGS)
+    told = {(c.figure.key, c.figure.value, figure_phrase(c.figure)) for c in found.claims}
+    assert ("man|injured", 4, "Three men and a woman wounded") in told
+    assert {("troop|killed", 12, "12 soldiers killed"), ("civilian|killed", 1, "one civilian killed")} <= told
+
+
+def test_a_thing_counted_does_not_stop_those_shot_being_the_wounded():
+    shot = [_make(5, "exactly", "people shot", "people|shot", "5", article=a) for a in "ab"]
+    thing = _make(1, "exactly", "shooting injured", "shooting|injured", "the shooting", partial=True)
+    assert [w.figure.value for w in event_wounded([*shot, thing], 0.1)] == [5, 5]

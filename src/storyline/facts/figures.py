@@ -650,13 +650,17 @@ def _number_claim(sentence: _Sentence, start: int, end: int) -> Claim | None:
     if _DEATH_TOLL.search(sentence.text) and noun is None and number.dep_ == "pobj":
         noun_word, noun_class, predicate, verb = "death toll", "people", "killed", None
     elif noun is not None:
-        first = end + 1 if end < len(doc) and doc[end].lower_ == "of" else end  # "dozens of civilians"
+        first = noun_word_start(doc, end, noun)
         noun_word = doc[first : noun.i + 1].text if noun.i >= first else noun.text
         noun_class = _NOUN_CLASS.get(noun.lemma_.lower(), noun.lemma_.lower())
     elif predicate in _CASUALTY and number.dep_ in ("nsubj", "nsubjpass", "conj"):
         noun_word, noun_class = "people", "people"  # "four were wounded", "10 were dead and seven wounded"
     else:
         return None  # a bare number whose meaning the sentence does not say
+    joined = _joined_ones(noun) if noun is not None and not vague and predicate in _CASUALTY else []
+    if joined:  # "Three men and a woman were wounded": four
+        value += len(joined)
+        noun_word = doc[noun_word_start(doc, end, noun) : joined[-1].i + 1].text
     qualifier = "vague" if vague else _qualifier(doc, start)
     subject = number if noun is not None and noun.head.head.i == number.i else head  # "dozens of civilians"
     shown = _shown_predicate(verb, subject, (noun.i if noun is not None else number.i) + 1)
@@ -665,9 +669,20 @@ def _number_claim(sentence: _Sentence, start: int, end: int) -> Claim | None:
     match = _QUALIFIER_BEFORE.search(doc[:start].text + " ")
     if match and not vague:
         written_start = doc.char_span(match.start(1), match.start(1) + 1, alignment_mode="expand").start
-    written = doc[written_start : (noun.i + 1) if noun is not None and noun.i >= end else end].text
+    last = joined[-1] if joined else noun
+    written = doc[written_start : (last.i + 1) if last is not None and last.i >= end else end].text
     partial = _is_part(doc, number, noun, vague)
     return sentence.claim(value, qualifier, counts.strip(), f"{noun_class}|{predicate}", written, partial)
+
+
+def noun_word_start(doc, end: int, noun) -> int:
+    """Where the words of what a number counts begin: after "of" in "dozens of civilians"."""
+    return end + 1 if end < len(doc) and doc[end].lower_ == "of" and noun.i > end else end
+
+
+def _joined_ones(noun) -> list:
+    """Single people joined to a counted noun, each one more: "three men and a woman"."""
+    return [c for c in noun.conjuncts if c.i > noun.i and any(d.lower_ in ("a", "an") for d in c.children)]
 
 
 def _qualifier(doc, start: int) -> str:

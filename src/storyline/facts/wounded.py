@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from .figures import Claim, figure_bounds
+from .ranking import figure_rank
 
 _SHOT, _KILLED, _INJURED = "shot", "killed", "injured"
 
@@ -58,9 +59,10 @@ def sentence_wounded(claims: Sequence[Claim], tolerance: float) -> list[Claim]:
 
 
 def event_wounded(claims: Sequence[Claim], tolerance: float) -> list[Claim]:
-    """Those shot as the wounded, where no claim of the event counts anyone killed or hurt: the
-    claims of the count most articles give (the first such count on a tie)."""
-    if any(_outcome(c) in (_KILLED, _INJURED) for c in claims):
+    """Those shot as the wounded, where no claim of the event counts anyone killed or hurt (a
+    thing counted is no one): the claims of the count most articles give (the first on a tie)."""
+    # a thing counted ("the shooting that left five people hurt" read as one shooting) names no one
+    if any(_outcome(c) in (_KILLED, _INJURED) and figure_rank(c) < 2 for c in claims):
         return []
     shot = [c for c in claims if _outcome(c) == _SHOT and not c.vague and not c.partial]
     reporters: Counter[float] = Counter()
