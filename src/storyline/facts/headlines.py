@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 
 from .figures import Claim, parse_number
+from .ranking import PEOPLE_NOUNS
 
 _NUMBER = (
     r"\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
@@ -35,7 +36,7 @@ _COUNTED = re.compile(
     rf"(?P<who>{_WHO})(?P<outcome>{_OUTCOME})\b",
     re.IGNORECASE,
 )
-# "Killing 1 Officer, Wounding 2", "shooting 5", "Kills Six People".
+# "Killing 1 Officer, Wounding 2", "Kills Six People".
 _DONE_TO = re.compile(
     rf"\b(?P<verb>kill(?:s|ing)?|wound(?:s|ing)?|injur(?:es|ing))\s+(?P<number>{_NUMBER})(?![\w-])"
     r"(?:\s+(?P<who>[A-Za-z]+))?",
@@ -51,11 +52,6 @@ _QUALIFIER = {
 }
 _PART = frozenset({"other", "others", "more"})
 _SINGULAR = {"people": "people", "men": "man", "women": "woman", "children": "child", "persons": "people"}
-# Who a headline may count; anything else ("27 Shots Fired", "3 Pit Bulls Shot") is not a toll.
-_PEOPLE = frozenset(
-    "people person man woman child kid boy girl baby teen teenager youth adult student victim officer deputy "
-    "trooper soldier family member relative partygoer musician bystander worker customer agent".split()
-)
 
 ClaimMaker = Callable[..., Claim]
 
@@ -94,9 +90,10 @@ def _anyone(value: float | None) -> str:
 
 
 def _noun(word: str) -> str | None:
-    """The singular of a counted word if it names people ("Women" -> woman), else None."""
+    """The singular of a counted word if it names people ("Women" -> woman), else None: "27 Shots
+    Fired" and "3 Pit Bulls Shot" are no toll."""
     lower = word.lower()
     singular = _SINGULAR.get(lower, lower[:-1] if lower.endswith("s") and not lower.endswith("ss") else lower)
     if singular in ("other", "more"):
         return "people"
-    return singular if singular in _PEOPLE else None
+    return singular if singular in PEOPLE_NOUNS else None

@@ -28,7 +28,7 @@ PEOPLE_NOUNS = frozenset(
     "militant jihadist rebel insurgent family household worker employee passenger driver motorist suspect "
     "gunman shooter prisoner inmate detainee hostage refugee migrant patient member citizen voter "
     "firefighter police policeman agent guard casualty dead bystander witness neighbor neighbour "
-    "customer spectator protester demonstrator".split()
+    "customer spectator protester demonstrator partygoer musician relative sibling classmate friend".split()
 )
 
 
