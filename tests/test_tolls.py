@@ -125,7 +125,7 @@ def test_a_thing_counted_with_a_casualty_verb_is_no_toll():
     text = "One shooting was fatal, and another came during a carjacking. Two men were killed on Elm Street."
     [found] = analyse_articles([Article(id="t", text=text, title="")], SETTINGS)
     ranked = {c.figure.key: figure_rank(c) for c in found.claims}
-    assert ranked.get("man|killed") == 0 and ranked.get("shooting|killed", 2) == 2
+    assert ranked["man|killed"] == 0 and ranked["shooting|killed"] == 2
     assert not [c for c in ranked_claims(found.claims) if c.figure.key.startswith("shooting")]
 
 

@@ -242,7 +242,7 @@ def _article_facts(article: Article, sentences, settings: FactsSettings) -> Arti
     claims = article_claims([s.doc for s in body if s.parsed], article, tolerance)
     for title in (s.doc for s in sentences if s.index < 0 and not elsewhere(s.doc.text)):
         claims += headline_claims(title.text, claim_maker(title, article, tolerance))
-    # claims of one sentence are adjacent: each sentence's wounded from its shot and killed
+    # a sentence's numbered claims are adjacent: each sentence's wounded from its shot and killed
     claims += [
         w for _, told in groupby(claims, lambda c: c.figure.sentence) for w in sentence_wounded(list(told), tolerance)
     ]

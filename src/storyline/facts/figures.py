@@ -57,9 +57,9 @@ _NOT_COUNTED = frozenset(
 # Entity types a number can belong to without counting anything: "230 Liquors", "KHOU 11",
 # "66 Cottage St.", "Route 66".
 _NAME_TYPES = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "WORK_OF_ART", "PRODUCT", "LAW", "EVENT"})
-# Determiners before "one" that make it "the only" rather than a count: "the one thing".
 # Determiners between "of" and the whole a part is taken from: "two of the four", "three of his five".
 _WHOLE_OF = frozenset({"the", "his", "her", "their", "its", "those", "these"})
+# Determiners before "one" that make it "the only" rather than a count: "the one thing".
 _ONE_AS_ONLY = frozenset({"the", "this", "that", "every", "each", "any", "no"})
 # Lemmas that mean the same quantity, so "killed" and "died" and "dead" compare.
 _PREDICATE_CLASS = {
@@ -72,7 +72,8 @@ _PREDICATE_CLASS = {
     "trap": "trapped", "besiege": "trapped", "displace": "displaced",
 }  # fmt: skip
 _CASUALTY = frozenset({"killed", "injured", "shot"})
-_CASUALTY_KEYS = tuple(f"|{c}" for c in sorted(_CASUALTY))
+# How a casualty figure's key ends ("people|killed"): the classes figures of a toll compare in.
+CASUALTY_KEYS = ("|killed", "|injured", "|shot")
 # Words that make a figure a part of a larger whole: "two other victims", "two more", "one of them".
 _PART_WORDS = frozenset("other others more remaining additional another further first second third last".split())
 # "killed three people and himself" (four dead) / "three dead, including the gunman" (two victims):
@@ -508,7 +509,7 @@ def article_claims(docs, article: Article, tolerance: float) -> list[Claim]:
     for doc in docs:
         if elsewhere(doc.text):
             # its casualties are another incident's; its other counts may still be this one's
-            claims += [c for c in sentence_claims(doc, article, tolerance) if not c.figure.key.endswith(_CASUALTY_KEYS)]
+            claims += [c for c in sentence_claims(doc, article, tolerance) if not c.figure.key.endswith(CASUALTY_KEYS)]
             continue
         found = sentence_claims(doc, article, tolerance)
         claims += found
@@ -647,20 +648,20 @@ def _number_claim(sentence: _Sentence, start: int, end: int) -> Claim | None:
     predicate = _predicate_class(verb, noun) if verb is not None else ""
     if predicate in _SAY_PREDICATES:
         predicate, verb = "", None  # the verb of the source, not of what is counted
+    joined = []
     if _DEATH_TOLL.search(sentence.text) and noun is None and number.dep_ == "pobj":
         noun_word, noun_class, predicate, verb = "death toll", "people", "killed", None
     elif noun is not None:
-        first = noun_word_start(doc, end, noun)
-        noun_word = doc[first : noun.i + 1].text if noun.i >= first else noun.text
+        first = end + 1 if end < len(doc) and doc[end].lower_ == "of" else end  # "dozens of civilians"
+        # "Three men and a woman were wounded": four
+        joined = _joined_ones(noun) if not vague and predicate in _CASUALTY else []
+        value += len(joined)
+        noun_word = doc[first : (joined[-1] if joined else noun).i + 1].text if noun.i >= first else noun.text
         noun_class = _NOUN_CLASS.get(noun.lemma_.lower(), noun.lemma_.lower())
     elif predicate in _CASUALTY and number.dep_ in ("nsubj", "nsubjpass", "conj"):
         noun_word, noun_class = "people", "people"  # "four were wounded", "10 were dead and seven wounded"
     else:
         return None  # a bare number whose meaning the sentence does not say
-    joined = _joined_ones(noun) if noun is not None and not vague and predicate in _CASUALTY else []
-    if joined:  # "Three men and a woman were wounded": four
-        value += len(joined)
-        noun_word = doc[noun_word_start(doc, end, noun) : joined[-1].i + 1].text
     qualifier = "vague" if vague else _qualifier(doc, start)
     subject = number if noun is not None and noun.head.head.i == number.i else head  # "dozens of civilians"
     shown = _shown_predicate(verb, subject, (noun.i if noun is not None else number.i) + 1)
@@ -675,11 +676,6 @@ def _number_claim(sentence: _Sentence, start: int, end: int) -> Claim | None:
     return sentence.claim(value, qualifier, counts.strip(), f"{noun_class}|{predicate}", written, partial)
 
 
-def noun_word_start(doc, end: int, noun) -> int:
-    """Where the words of what a number counts begin: after "of" in "dozens of civilians"."""
-    return end + 1 if end < len(doc) and doc[end].lower_ == "of" and noun.i > end else end
-
-
 def _joined_ones(noun) -> list:
     """Single people joined to a counted noun, each one more: "three men and a woman"."""
     return [c for c in noun.conjuncts if c.i > noun.i and any(d.lower_ in ("a", "an") for d in c.children)]
@@ -687,7 +683,12 @@ def _joined_ones(noun) -> list:
 
 def _qualifier(doc, start: int) -> str:
     match = _QUALIFIER_BEFORE.search(doc[:start].text + " ") if start else None
-    return _QUALIFIER_MEANING[match.group(1).lower()] if match else "exactly"
+    return qualifier_meaning(match.group(1)) if match else "exactly"
+
+
+def qualifier_meaning(words: str) -> str:
+    """The qualifier words before a number mean ("around" -> "about"), "exactly" for none."""
+    return _QUALIFIER_MEANING.get(words.lower(), "exactly") if words else "exactly"
 
 
 def _ages(doc, text: str, claim) -> list[Claim]:

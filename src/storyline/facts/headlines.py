@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from .figures import Claim, parse_number
+from .figures import Claim, parse_number, qualifier_meaning
 from .ranking import PEOPLE_NOUNS
 
 _NUMBER = (
@@ -43,13 +43,6 @@ _DONE_TO = re.compile(
     re.IGNORECASE,
 )
 _VERB_OUTCOME = {"kill": "killed", "woun": "injured", "inju": "injured"}
-_QUALIFIER = {
-    "about": "about",
-    "nearly": "nearly",
-    "at least": "at least",
-    "more than": "more than",
-    "over": "more than",
-}
 _PART = frozenset({"other", "others", "more"})
 _SINGULAR = {"people": "people", "men": "man", "women": "woman", "children": "child", "persons": "people"}
 
@@ -67,7 +60,7 @@ def headline_claims(title: str, make: ClaimMaker) -> list[Claim]:
             continue
         said = " ".join(match.group("outcome").lower().split())  # as written: "critically injured"
         outcome = _OUTCOMES[said]
-        qualifier = _QUALIFIER.get((match.group("qualifier") or "").lower(), "exactly")
+        qualifier = qualifier_meaning(match.group("qualifier") or "")
         partial = any(w.lower() in _PART for w in who)
         value = parse_number(match.group("number"))
         # shown as a phrase: "About 19" and "people injured" read "About 19 people injured"
@@ -75,8 +68,9 @@ def headline_claims(title: str, make: ClaimMaker) -> list[Claim]:
         counts = f"{' '.join(who) or _anyone(value)} {said}"
         found.append(make(value, qualifier, counts, f"{noun}|{outcome}", written, partial))
     for match in _DONE_TO.finditer(title):
-        who = match.group("who") if match.group("who") and _noun(match.group("who")) else None
-        noun = _noun(who) if who else "people"
+        noun = _noun(match.group("who")) if match.group("who") else None
+        who = match.group("who") if noun else None
+        noun = noun or "people"
         outcome = _VERB_OUTCOME[match.group("verb").lower()[:4]]
         value = parse_number(match.group("number"))
         counts = f"{who or _anyone(value)} {'killed' if outcome == 'killed' else 'wounded'}"

@@ -16,10 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .figures import Claim
+from .figures import CASUALTY_KEYS, Claim
 
-# What casualty classes a figure's key ends with (figures.py's comparable classes).
-_CASUALTY_CLASSES = ("|killed", "|injured", "|shot")
 # Counted nouns (as figures.py keys them, singular) that are people: a count of them is of
 # people the happening touched.
 PEOPLE_NOUNS = frozenset(
@@ -45,7 +43,7 @@ def figure_rank(claim: Claim) -> int:
     with a thing counted is one)."""
     key = claim.figure.key
     noun = key.split("|", 1)[0]
-    if key.endswith(_CASUALTY_CLASSES):
+    if key.endswith(CASUALTY_KEYS):
         return 2 if noun in _THINGS else 0
     return 1 if noun in PEOPLE_NOUNS else 2
 
@@ -64,7 +62,7 @@ def ranked_claims(claims: Sequence[Claim]) -> list[Claim]:
 def agreed_tolls(claims: Sequence[Claim]) -> list[Claim]:
     """The claims without the casualty counts one report alone gives where two or more agree on
     another (per class: killed, injured, shot), keeping the newest report's higher toll."""
-    kept_values = {outcome: _toll_values(claims, outcome) for outcome in _CASUALTY_CLASSES}
+    kept_values = {outcome: _toll_values(claims, outcome) for outcome in CASUALTY_KEYS}
     return [
         c
         for c in claims
@@ -73,7 +71,7 @@ def agreed_tolls(claims: Sequence[Claim]) -> list[Claim]:
 
 
 def _casualty_class(claim: Claim) -> str:
-    return next((outcome for outcome in _CASUALTY_CLASSES if claim.figure.key.endswith(outcome)), "")
+    return next((outcome for outcome in CASUALTY_KEYS if claim.figure.key.endswith(outcome)), "")
 
 
 def _toll_values(claims: Sequence[Claim], outcome: str) -> set[float] | None:
